@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * trace.h - the only definition of what the kernel side hands to user space.
+ *
+ * Shared by trace.bpf.c (kernel), runc-trace-bpf (loader/arm helper) and, via
+ * `runc-trace-bpf layout` + golden records, the TypeScript decoder in consumer/.
+ * Change a layout here and bump TRACE_ABI_VERSION; the decoder tests fail until
+ * consumer/ follows.
+ */
+#ifndef __RUNC_TRACE_H
+#define __RUNC_TRACE_H
+
+#define TRACE_ABI_VERSION	1
+
+#define TRACE_COMM_LEN		16
+#define TRACE_STR0_MAX		256	/* first string: a path, execve filename */
+#define TRACE_STR1_MAX		512	/* second string: a second path, argv (NUL-separated), raw sockaddr */
+#define TRACE_MAX_CONTAINERS	1024	/* slots: traced containers existing at once */
+#define TRACE_MAX_CGROUPS	16384	/* container cgroups and their descendants */
+
+#define TRACE_DEFAULT_RINGBUF	(8u << 20)	/* bytes per container; power of two, >= page size */
+#define TRACE_MIN_RINGBUF	(64u << 10)
+#define TRACE_MAX_RINGBUF	(1u << 30)
+
+enum trace_record_kind {
+	TRACE_REC_SYSCALL	= 1,	/* one per completed syscall, built at sys_exit */
+	TRACE_REC_FORK		= 2,	/* sched_process_fork: a process or thread was created */
+	TRACE_REC_EXEC		= 3,	/* sched_process_exec: a program image was replaced */
+	TRACE_REC_EXIT		= 4,	/* sched_process_exit: a thread exited (group_dead says if the process did) */
+};
+
+/* trace_hdr.flags */
+#define TRACE_F_WORKLOAD	(1u << 0)	/* phase: set = workload (after the container's execve), clear = runtime (runc init) */
+#define TRACE_F_STR0_TRUNC	(1u << 1)	/* str0 hit TRACE_STR0_MAX (or argv/str read failed part-way) */
+#define TRACE_F_STR1_TRUNC	(1u << 2)
+#define TRACE_F_STRINGS		(1u << 3)	/* a syscall record carries the str0/str1 payload */
+#define TRACE_F_THREAD		(1u << 4)	/* fork: CLONE_THREAD (new thread, not a process) */
+#define TRACE_F_GROUP_DEAD	(1u << 5)	/* exit: last thread of the process */
+#define TRACE_F_INIT		(1u << 6)	/* exit: the container's init process */
+#define TRACE_F_STR1_SOCKADDR	(1u << 7)	/* str1 holds a raw struct sockaddr of str1_len bytes */
+#define TRACE_F_STR1_ARGV	(1u << 8)	/* str1 holds argv, NUL-separated, read from the new image's mm */
+
+/*
+ * Every record starts with this header; records are 8-byte aligned and
+ * hdr.size is the full record size including any payload.
+ */
+struct trace_hdr {
+	__u16 kind;		/* enum trace_record_kind */
+	__u16 flags;		/* TRACE_F_* */
+	__u32 size;
+	__u64 seq;		/* per container, kernel-assigned, counts lost records too */
+	__u64 ts_boot_ns;	/* bpf_ktime_get_boot_ns() when the record was built */
+	__u64 cgroup_id;	/* v2 cgroup id of the task at that time */
+	__u32 pid;		/* host tgid */
+	__u32 tid;		/* host tid */
+	__u32 vpid;		/* tgid in the task's own pid namespace */
+	__u32 vtid;
+	__u32 ppid;		/* host tgid of the real parent */
+	__u32 uid;
+	__u32 gid;
+	__u32 slot;		/* container slot */
+	char comm[TRACE_COMM_LEN];
+};
+
+struct trace_syscall {
+	struct trace_hdr hdr;
+	__s64 ret;
+	__u64 args[6];		/* raw, as passed at entry */
+	__u64 dur_ns;		/* exit - entry */
+	__u32 nr;		/* x86_64 syscall number */
+	__u16 str0_len;		/* bytes in str0, without NUL */
+	__u16 str1_len;
+	/* if (hdr.flags & TRACE_F_STRINGS): char str0[TRACE_STR0_MAX]; char str1[TRACE_STR1_MAX]; follow */
+};
+
+struct trace_syscall_strings {
+	struct trace_syscall sc;
+	char str0[TRACE_STR0_MAX];
+	char str1[TRACE_STR1_MAX];
+};
+
+struct trace_fork {
+	struct trace_hdr hdr;	/* the parent */
+	__u32 child_pid;
+	__u32 child_tid;
+	__u32 child_vpid;
+	__u32 child_vtid;
+};
+
+struct trace_exec {
+	struct trace_hdr hdr;	/* after the exec: comm is the new one */
+	__u32 old_tid;		/* tid before exec (a non-leader thread may exec) */
+	__u16 filename_len;
+	__u16 pad;
+	char filename[TRACE_STR0_MAX];	/* bprm->filename, copied by the kernel */
+};
+
+struct trace_exit {
+	struct trace_hdr hdr;
+	__s32 exit_code;	/* task->exit_code: wait status (code << 8 | signal) */
+	__u32 pad;
+};
+
+/* Per-container state, map `slots` (array indexed by slot), shared by kernel and user space. */
+struct trace_slot {
+	__u64 cgroup_id;	/* the container's own v2 cgroup; 0 = free */
+	__u64 seq;		/* next sequence number */
+	__u64 lost;		/* records that could not be reserved (buffer full) */
+	__u32 gen;		/* bumped on every arm, so tasks of a previous tenant are ignored */
+	__u32 init_pid;		/* host tgid of the container's init */
+};
+
+#endif /* __RUNC_TRACE_H */
