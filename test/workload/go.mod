@@ -1,0 +1,3 @@
+module runc-trace.invalid/test/workload
+
+go 1.23
