@@ -1,0 +1,253 @@
+/**
+ * Binary trace records (bpf/trace.h, offsets in layout.ts) → schema v1 objects.
+ *
+ * This is the hot path: no validation, no logging, one object per record. Records come from the
+ * kernel and are bounds-checked against their own `size` and the struct sizes; a record that does
+ * not fit is reported as malformed instead of being read past its end.
+ */
+import { argSpecs, type ArgSpec } from './args.js';
+import type { BootClock } from './clock.js';
+import { ERRNO_NAMES } from './errno.js';
+import { Exec, Exit, Flag, Fork, Hdr, RecordKind, Syscall, TRACE_COMM_LEN, TRACE_STR0_MAX, TRACE_STR1_MAX } from './layout.js';
+import type { ProcessRecord, SyscallArgs, SyscallRecord } from './schema.js';
+import { decodeWaitStatus } from './signals.js';
+import { decodeSockaddr } from './sockaddr.js';
+import { SYSCALL_NAMES_X86_64 } from './syscalls_x86_64.js';
+import { readS64, readU64, readU64Number, readU64String } from './u64.js';
+
+export interface DecodeContext {
+  container: string;
+  /** host tgid of the container init (from the state file) */
+  initPid: number;
+  clock: BootClock;
+}
+
+export type DecodedRecord = SyscallRecord | ProcessRecord;
+
+export class MalformedRecord extends Error {}
+
+const SPECS_BY_NR: (readonly ArgSpec[])[] = SYSCALL_NAMES_X86_64.map((n) => argSpecs(n));
+const NAME_BY_NR: string[] = SYSCALL_NAMES_X86_64.map((n, nr) => n || `syscall_${nr}`);
+
+function syscallName(nr: number): string {
+  return NAME_BY_NR[nr] ?? `syscall_${nr}`;
+}
+
+/** A view over one buffer of records: ring buffer data pages, a golden file, a test fixture. */
+export class RecordView {
+  readonly dv: DataView;
+  readonly bytes: Uint8Array;
+  readonly buf: Buffer;
+  constructor(ab: ArrayBufferLike, byteOffset = 0, byteLength = ab.byteLength - byteOffset) {
+    this.dv = new DataView(ab, byteOffset, byteLength);
+    this.bytes = new Uint8Array(ab, byteOffset, byteLength);
+    this.buf = Buffer.from(ab, byteOffset, byteLength);
+  }
+}
+
+/** The seq of the record at off (for ordering before a full decode). */
+export function recordSeq(v: RecordView, off: number): number {
+  return readU64Number(v.dv, off + Hdr.seq);
+}
+
+/** First NUL in [start, end), or end. A bounded loop: strings are short and the buffer is large. */
+function nulOrEnd(bytes: Uint8Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) if (bytes[i] === 0) return i;
+  return end;
+}
+
+function cstr(v: RecordView, start: number, max: number): string {
+  return v.buf.toString('utf8', start, nulOrEnd(v.bytes, start, start + max));
+}
+
+/**
+ * Decodes the record of `len` bytes at `off`. Returns null for record kinds this decoder does not
+ * know (a newer kernel side); throws MalformedRecord when sizes are inconsistent.
+ */
+export function decodeRecord(v: RecordView, off: number, len: number, ctx: DecodeContext): DecodedRecord | null {
+  const dv = v.dv;
+  if (len < Hdr.SIZE) throw new MalformedRecord(`record of ${len} bytes is shorter than its header`);
+  const kind = dv.getUint16(off + Hdr.kind, true);
+  const flags = dv.getUint16(off + Hdr.flags, true);
+  const size = dv.getUint32(off + Hdr.size, true);
+  if (size > len || size < Hdr.SIZE) throw new MalformedRecord(`record size ${size} does not fit ${len} bytes`);
+
+  const pid = dv.getUint32(off + Hdr.pid, true);
+  // Field order here is the JSONL key order.
+  const base = {
+    seq: readU64(dv, off + Hdr.seq),
+    ts: ctx.clock.formatBoot(dv.getUint32(off + Hdr.ts_boot_ns + 4, true), dv.getUint32(off + Hdr.ts_boot_ns, true)),
+    container: ctx.container,
+    phase: (flags & Flag.WORKLOAD) !== 0 ? ('workload' as const) : ('runtime' as const),
+    pid,
+    tid: dv.getUint32(off + Hdr.tid, true),
+    vpid: dv.getUint32(off + Hdr.vpid, true),
+    vtid: dv.getUint32(off + Hdr.vtid, true),
+    ppid: dv.getUint32(off + Hdr.ppid, true),
+    uid: dv.getUint32(off + Hdr.uid, true),
+    gid: dv.getUint32(off + Hdr.gid, true),
+    comm: cstr(v, off + Hdr.comm, TRACE_COMM_LEN),
+  };
+
+  switch (kind) {
+    case RecordKind.SYSCALL:
+      return decodeSyscall(v, off, size, flags, base);
+    case RecordKind.FORK: {
+      if (size < Fork.SIZE) throw new MalformedRecord(`fork record of ${size} bytes`);
+      return {
+        type: 'process',
+        event: 'fork',
+        ...base,
+        child_pid: dv.getUint32(off + Fork.child_pid, true),
+        child_tid: dv.getUint32(off + Fork.child_tid, true),
+        child_vpid: dv.getUint32(off + Fork.child_vpid, true),
+        child_vtid: dv.getUint32(off + Fork.child_vtid, true),
+        thread: (flags & Flag.THREAD) !== 0,
+        init: pid === ctx.initPid,
+      };
+    }
+    case RecordKind.EXEC: {
+      if (size < Exec.SIZE) throw new MalformedRecord(`exec record of ${size} bytes`);
+      const flen = Math.min(dv.getUint16(off + Exec.filename_len, true), TRACE_STR0_MAX);
+      const rec: ProcessRecord = {
+        type: 'process',
+        event: 'exec',
+        ...base,
+        filename: cstr(v, off + Exec.filename, flen),
+        old_tid: dv.getUint32(off + Exec.old_tid, true),
+        thread: false,
+        init: pid === ctx.initPid,
+      };
+      if ((flags & Flag.STR0_TRUNC) !== 0) rec.filename_truncated = true;
+      return rec;
+    }
+    case RecordKind.EXIT: {
+      if (size < Exit.SIZE) throw new MalformedRecord(`exit record of ${size} bytes`);
+      const ws = dv.getInt32(off + Exit.exit_code, true);
+      const st = decodeWaitStatus(ws);
+      return {
+        type: 'process',
+        event: 'exit',
+        ...base,
+        wait_status: ws,
+        exit_code: st.exitCode,
+        signal: st.signal,
+        core_dumped: st.coreDumped,
+        thread: (flags & Flag.GROUP_DEAD) === 0,
+        init: (flags & Flag.INIT) !== 0,
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+type Base = Omit<SyscallRecord, 'type' | 'syscall' | 'nr' | 'args' | 'ret' | 'errno' | 'dur_ns'>;
+
+function decodeSyscall(v: RecordView, off: number, size: number, flags: number, base: Base): SyscallRecord {
+  const dv = v.dv;
+  if (size < Syscall.SIZE) throw new MalformedRecord(`syscall record of ${size} bytes`);
+  const nr = dv.getUint32(off + Syscall.nr, true);
+  const name = syscallName(nr);
+  const ret = readS64(dv, off + Syscall.ret);
+  const a = off + Syscall.args;
+  const args: SyscallArgs = {
+    raw: [
+      readU64String(dv, a),
+      readU64String(dv, a + 8),
+      readU64String(dv, a + 16),
+      readU64String(dv, a + 24),
+      readU64String(dv, a + 32),
+      readU64String(dv, a + 40),
+    ],
+  };
+  const hasStrings = (flags & Flag.STRINGS) !== 0;
+  if (hasStrings && size < Syscall.SIZE_WITH_STRINGS) throw new MalformedRecord(`syscall record with strings of ${size} bytes`);
+  const specs = SPECS_BY_NR[nr];
+  const named: Record<string, unknown> = {};
+  let usedStr0 = false;
+  let usedStr1 = false;
+  if (specs !== undefined) {
+    for (const spec of specs) {
+      switch (spec[1]) {
+        case 'int':
+          named[spec[0]] = dv.getInt32(a + spec[2] * 8, true);
+          break;
+        case 'uint':
+          named[spec[0]] = dv.getUint32(a + spec[2] * 8, true);
+          break;
+        case 'str0':
+          if (hasStrings) {
+            usedStr0 = true;
+            putString(v, named, spec[0], off + Syscall.str0, dv.getUint16(off + Syscall.str0_len, true), TRACE_STR0_MAX, (flags & Flag.STR0_TRUNC) !== 0);
+          }
+          break;
+        case 'str1':
+          if (hasStrings && (flags & (Flag.STR1_ARGV | Flag.STR1_SOCKADDR)) === 0) {
+            usedStr1 = true;
+            putString(v, named, spec[0], off + Syscall.str1, dv.getUint16(off + Syscall.str1_len, true), TRACE_STR1_MAX, (flags & Flag.STR1_TRUNC) !== 0);
+          }
+          break;
+        case 'argv':
+          if (hasStrings && (flags & Flag.STR1_ARGV) !== 0) {
+            usedStr1 = true;
+            named.argv = splitArgv(v, off + Syscall.str1, Math.min(dv.getUint16(off + Syscall.str1_len, true), TRACE_STR1_MAX));
+            if ((flags & Flag.STR1_TRUNC) !== 0) named.argv_truncated = true;
+          }
+          break;
+        case 'addr':
+          if (hasStrings && (flags & Flag.STR1_SOCKADDR) !== 0) {
+            usedStr1 = true;
+            const sa = decodeSockaddr(v.bytes, off + Syscall.str1, Math.min(dv.getUint16(off + Syscall.str1_len, true), TRACE_STR1_MAX));
+            if (sa !== null) {
+              named.addr = sa.addr;
+              named.family = sa.family;
+              if ((flags & Flag.STR1_TRUNC) !== 0) named.addr_truncated = true;
+            }
+          }
+          break;
+      }
+    }
+  }
+  // Strings the table does not name (a newer kernel side) are kept rather than dropped.
+  if (hasStrings && !usedStr0 && dv.getUint16(off + Syscall.str0_len, true) > 0) {
+    putString(v, named, 'str0', off + Syscall.str0, dv.getUint16(off + Syscall.str0_len, true), TRACE_STR0_MAX, (flags & Flag.STR0_TRUNC) !== 0);
+  }
+  if (hasStrings && !usedStr1 && dv.getUint16(off + Syscall.str1_len, true) > 0 && (flags & (Flag.STR1_ARGV | Flag.STR1_SOCKADDR)) === 0) {
+    putString(v, named, 'str1', off + Syscall.str1, dv.getUint16(off + Syscall.str1_len, true), TRACE_STR1_MAX, (flags & Flag.STR1_TRUNC) !== 0);
+  }
+  Object.assign(args, named);
+
+  let errno: string | null = null;
+  if (typeof ret === 'number' && ret < 0 && ret >= -4095) errno = ERRNO_NAMES.get(-ret) ?? `E${-ret}`;
+
+  return {
+    type: 'syscall',
+    ...base,
+    syscall: name,
+    nr,
+    args,
+    ret,
+    errno,
+    dur_ns: readU64(dv, off + Syscall.dur_ns),
+  };
+}
+
+function putString(v: RecordView, into: Record<string, unknown>, name: string, start: number, len: number, max: number, truncated: boolean): void {
+  const n = Math.min(len, max);
+  // The kernel's length excludes the NUL; stop at an embedded NUL all the same.
+  into[name] = v.buf.toString('utf8', start, nulOrEnd(v.bytes, start, start + n));
+  if (truncated) into[`${name}_truncated`] = true;
+}
+
+function splitArgv(v: RecordView, start: number, len: number): string[] {
+  const out: string[] = [];
+  const end = start + len;
+  let s = start;
+  while (s < end) {
+    const e = nulOrEnd(v.bytes, s, end);
+    out.push(v.buf.toString('utf8', s, e));
+    s = e + 1;
+  }
+  return out;
+}

@@ -1,0 +1,213 @@
+/**
+ * Trace record schema v1 — the only definition of the JSONL format runc-trace-consumer writes.
+ *
+ * Every line of DIR/<container>.jsonl is one record; `type` discriminates. TypeScript types,
+ * validation and schema/trace-record.v1.schema.json (scripts/gen-schema.ts) all come from here.
+ * A future v2 adds an upgrader v1→v2 next to this module instead of version checks in readers.
+ *
+ * 64-bit integers (seq, ret, dur_ns, cgroup ids) are JSON numbers while they are safe integers
+ * (|x| ≤ 2^53−1) and decimal strings beyond that; raw syscall args are always decimal strings.
+ */
+import { z } from 'zod';
+
+export const SCHEMA_VERSION = 1 as const;
+
+/** Unsigned 64-bit value: a number when ≤ Number.MAX_SAFE_INTEGER, else a decimal string. */
+export const U64 = z.union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+$/)]);
+/** Signed 64-bit value: a number when a safe integer, else a decimal string. */
+export const S64 = z.union([z.number().int(), z.string().regex(/^-?[0-9]+$/)]);
+const U32 = z.number().int().nonnegative().max(0xffffffff);
+/** RFC 3339, UTC, nanosecond precision: 2026-12-03T16:49:00.123456789Z */
+export const Timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/);
+const ContainerId = z.string().min(1);
+export const Phase = z.enum(['workload', 'runtime']);
+
+/** Fields every kernel-originated record (syscall, process) carries: who did it, when. */
+const TaskFields = {
+  seq: U64.describe('kernel-assigned, per container, from 0; lost records consume numbers too'),
+  ts: Timestamp,
+  container: ContainerId,
+  phase: Phase.describe('runtime = runc init before the container execve; workload = after it'),
+  pid: U32.describe('host tgid'),
+  tid: U32.describe('host tid'),
+  vpid: U32.describe('tgid in the task\'s own pid namespace'),
+  vtid: U32,
+  ppid: U32.describe('host tgid of the real parent'),
+  uid: U32,
+  gid: U32,
+  comm: z.string(),
+};
+
+export const HeaderRecord = z.object({
+  type: z.literal('header'),
+  v: z.literal(SCHEMA_VERSION),
+  container: ContainerId,
+  bundle: z.string().nullable(),
+  annotations: z.record(z.string(), z.string()),
+  runtime: z.string().nullable().describe('runtime that armed the trace, e.g. "runc-trace 1.2.3"'),
+  kernel: z.string().describe('uname -r'),
+  host: z.string().describe('hostname'),
+  cgroup_id: U64,
+  init_pid: U32.describe('host pid of the container init'),
+  started: Timestamp.describe('when the tracer was armed for this container'),
+  slot: U32,
+  gen: U32,
+  consumer: z.string().describe('name and version of the program that wrote the file'),
+});
+
+/**
+ * Decoded arguments. `raw` is always present; the named fields appear where the syscall takes
+ * them. Strings copied from the task are bounded: a `<name>_truncated: true` sibling says the
+ * kernel side stopped copying (length limit or unreadable memory).
+ */
+export const SyscallArgs = z
+  .object({
+    raw: z.tuple([z.string(), z.string(), z.string(), z.string(), z.string(), z.string()])
+      .describe('the six argument registers at entry, unsigned, decimal'),
+    fd: z.number().int().optional(),
+    dirfd: z.number().int().optional().describe('-100 = AT_FDCWD'),
+    olddirfd: z.number().int().optional(),
+    newdirfd: z.number().int().optional(),
+    pathname: z.string().optional(),
+    pathname_truncated: z.literal(true).optional(),
+    filename: z.string().optional(),
+    filename_truncated: z.literal(true).optional(),
+    argv: z.array(z.string()).optional(),
+    argv_truncated: z.literal(true).optional(),
+    oldpath: z.string().optional(),
+    oldpath_truncated: z.literal(true).optional(),
+    newpath: z.string().optional(),
+    newpath_truncated: z.literal(true).optional(),
+    target: z.string().optional(),
+    target_truncated: z.literal(true).optional(),
+    addr: z.string().optional().describe('"ip:port", "[v6]:port", a unix path ("@name" = abstract), or "family:<n>"'),
+    addr_truncated: z.literal(true).optional(),
+    family: z.string().optional().describe('AF_INET, AF_INET6, AF_UNIX, …'),
+    flags: z.number().int().optional(),
+    mode: z.number().int().optional(),
+  })
+  .catchall(z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]));
+
+export const SyscallRecord = z.object({
+  type: z.literal('syscall'),
+  ...TaskFields,
+  syscall: z.string().describe('x86_64 name; "syscall_<nr>" when the number is unknown'),
+  nr: z.number().int().nonnegative(),
+  args: SyscallArgs,
+  ret: S64,
+  errno: z.string().nullable().describe('name of -ret when ret is in [-4095, -1], else null'),
+  dur_ns: U64,
+});
+
+const ProcessFork = z.object({
+  type: z.literal('process'),
+  event: z.literal('fork'),
+  ...TaskFields,
+  child_pid: U32,
+  child_tid: U32,
+  child_vpid: U32,
+  child_vtid: U32,
+  thread: z.boolean().describe('CLONE_THREAD: a new thread of pid, not a new process'),
+  init: z.boolean().describe('the parent is the container init'),
+});
+
+const ProcessExec = z.object({
+  type: z.literal('process'),
+  event: z.literal('exec'),
+  ...TaskFields,
+  filename: z.string(),
+  filename_truncated: z.literal(true).optional(),
+  old_tid: U32.describe('tid before the exec (a non-leader thread may exec)'),
+  thread: z.literal(false),
+  init: z.boolean(),
+});
+
+const ProcessExit = z.object({
+  type: z.literal('process'),
+  event: z.literal('exit'),
+  ...TaskFields,
+  wait_status: z.number().int().describe('task->exit_code as wait(2) reports it'),
+  exit_code: z.number().int().nullable().describe('WEXITSTATUS when it exited normally, else null'),
+  signal: z.string().nullable().describe('terminating signal name (WTERMSIG), else null'),
+  core_dumped: z.boolean(),
+  thread: z.boolean().describe('a thread exited and the process lives on'),
+  init: z.boolean().describe('the container init process exited'),
+});
+
+export const ProcessRecord = z.discriminatedUnion('event', [ProcessFork, ProcessExec, ProcessExit]);
+
+export const GapReason = z.enum([
+  'ringbuf-full', // the kernel could not reserve ring buffer space; counted in the slot's `lost`
+  'unaccounted', // numbers never seen and not covered by the `lost` counter
+  'consumer-restart', // consumed by an earlier consumer run whose file was continued
+]);
+
+export const GapRecord = z.object({
+  type: z.literal('gap'),
+  container: ContainerId,
+  seq_from: U64,
+  seq_to: U64.describe('inclusive'),
+  lost: U64,
+  reason: GapReason,
+});
+
+export const ExitRecord = z.object({
+  type: z.literal('exit'),
+  container: ContainerId,
+  status: z.number().int().nullable().describe('init exit code, null if killed by a signal or not seen'),
+  signal: z.string().nullable().describe('signal that killed init, else null'),
+  records: U64.describe('syscall and process records written'),
+  lost: U64.describe('records lost (sum of gap.lost)'),
+});
+
+export const TraceRecord = z.discriminatedUnion('type', [
+  HeaderRecord,
+  SyscallRecord,
+  ProcessRecord,
+  GapRecord,
+  ExitRecord,
+]);
+
+export type HeaderRecord = z.infer<typeof HeaderRecord>;
+export type SyscallArgs = z.infer<typeof SyscallArgs>;
+export type SyscallRecord = z.infer<typeof SyscallRecord>;
+export type ProcessRecord = z.infer<typeof ProcessRecord>;
+export type GapRecord = z.infer<typeof GapRecord>;
+export type ExitRecord = z.infer<typeof ExitRecord>;
+export type TraceRecord = z.infer<typeof TraceRecord>;
+export type Phase = z.infer<typeof Phase>;
+export type GapReason = z.infer<typeof GapReason>;
+
+/** The JSON Schema document, as committed in schema/trace-record.v1.schema.json. */
+export function traceRecordJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(TraceRecord, { target: 'draft-2020-12', io: 'output' });
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'urn:runc-trace:schema:trace-record:v1',
+    title: `runc-trace record, schema v${SCHEMA_VERSION}`,
+    description: 'One line of a runc-trace-consumer JSONL file. Generated from consumer/src/schema.ts.',
+    ...schema,
+  };
+}
+
+/** Container state file written by `runc-trace-bpf arm` (ADR 0001), an untrusted edge. */
+export const ContainerState = z.object({
+  id: ContainerId,
+  slot: U32,
+  gen: U32,
+  cgroup_id: z.union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+$/)]),
+  cgroup_path: z.string().optional(),
+  init_pid: U32,
+  ringbuf: z.string().min(1),
+  armed_boot_ns: z.union([z.number().int().nonnegative(), z.string().regex(/^[0-9]+$/)]).optional(),
+  abi: z.number().int(),
+  meta: z
+    .object({
+      bundle: z.string().optional(),
+      annotations: z.record(z.string(), z.string()).optional(),
+      runtime: z.string().optional(),
+    })
+    .passthrough()
+    .optional(),
+});
+export type ContainerState = z.infer<typeof ContainerState>;

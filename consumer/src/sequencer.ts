@@ -1,0 +1,138 @@
+/**
+ * Puts a container's records back in seq order and turns missing numbers into gap records.
+ *
+ * The kernel numbers records per container when it builds them (lost ones included), but records
+ * from different CPUs are committed to the ring buffer in a slightly different order. A record
+ * that arrives ahead of a missing number waits in `pending`; the hole becomes a gap when it has
+ * stayed open for `windowMs`, when `maxPending` records wait behind it, or on the final drain.
+ * A gap is attributed to the slot's `lost` counter (reason ringbuf-full) when the counter grew by
+ * at least its size since the last gap; otherwise it is `unaccounted`.
+ */
+import type { DecodedRecord } from './decode.js';
+import type { GapReason, GapRecord } from './schema.js';
+
+export interface SlotCounters {
+  /** next sequence number the kernel will hand out */
+  seq: number;
+  /** records that could not be reserved */
+  lost: number;
+}
+
+export interface SequencerOptions {
+  windowMs: number;
+  maxPending: number;
+  /** first expected seq (0 for a fresh container, last written + 1 when a file is continued) */
+  startSeq: number;
+  /** reason of a gap right at startSeq that the lost counter does not explain */
+  startReason?: GapReason;
+}
+
+export type SequencedRecord = DecodedRecord | GapRecord;
+
+export class Sequencer {
+  private next: number;
+  private readonly pending = new Map<number, DecodedRecord>();
+  private waitingSince = 0;
+  private lostCounter = 0;
+  private lostAttributed = 0;
+  private startReason: GapReason | undefined;
+  /** syscall and process records emitted */
+  records = 0;
+  /** numbers declared lost in gap records */
+  lost = 0;
+  /** records that arrived after their number had already been declared a gap */
+  late = 0;
+
+  constructor(
+    private readonly container: string,
+    private readonly emit: (r: SequencedRecord) => void,
+    private readonly opts: SequencerOptions,
+  ) {
+    this.next = opts.startSeq;
+    this.startReason = opts.startReason;
+  }
+
+  get nextSeq(): number {
+    return this.next;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  push(seq: number, rec: DecodedRecord, now: number): void {
+    if (seq === this.next) {
+      this.emitRecord(rec);
+      this.next++;
+      if (this.pending.size > 0) this.drainContiguous(now);
+      return;
+    }
+    if (seq < this.next) {
+      // Already declared lost (or a duplicate): keep the data, out of order, rather than drop it.
+      this.late++;
+      this.emitRecord(rec);
+      return;
+    }
+    if (this.pending.size === 0) this.waitingSince = now;
+    this.pending.set(seq, rec);
+    if (this.pending.size > this.opts.maxPending) this.closeHoles(now, false);
+  }
+
+  /** Called after each drain: closes holes older than the window; `final` closes all of them. */
+  flush(now: number, counters: SlotCounters | null, final = false): void {
+    if (counters !== null) this.lostCounter = Math.max(this.lostCounter, counters.lost);
+    if (this.pending.size > 0 && (final || now - this.waitingSince >= this.opts.windowMs)) {
+      this.closeHoles(now, final);
+    }
+    if (final && counters !== null && counters.seq > this.next && this.pending.size === 0) {
+      this.gap(this.next, counters.seq - 1);
+      this.next = counters.seq;
+    }
+  }
+
+  private closeHoles(now: number, all: boolean): void {
+    do {
+      let min = Infinity;
+      for (const k of this.pending.keys()) if (k < min) min = k;
+      if (min === Infinity) return;
+      if (min > this.next) {
+        this.gap(this.next, min - 1);
+        this.next = min;
+      }
+      this.drainContiguous(now);
+    } while (all || this.pending.size > this.opts.maxPending);
+  }
+
+  private drainContiguous(now: number): void {
+    let rec = this.pending.get(this.next);
+    while (rec !== undefined) {
+      this.pending.delete(this.next);
+      this.emitRecord(rec);
+      this.next++;
+      rec = this.pending.get(this.next);
+    }
+    if (this.pending.size > 0) this.waitingSince = now;
+  }
+
+  private emitRecord(rec: DecodedRecord): void {
+    this.records++;
+    this.emit(rec);
+  }
+
+  private gap(from: number, to: number): void {
+    const n = to - from + 1;
+    const available = this.lostCounter - this.lostAttributed;
+    let reason: GapReason;
+    if (available >= n) {
+      reason = 'ringbuf-full';
+      this.lostAttributed += n;
+    } else if (this.startReason !== undefined && from === this.opts.startSeq) {
+      reason = this.startReason;
+    } else {
+      reason = 'unaccounted';
+    }
+    this.startReason = undefined;
+    this.lost += n;
+    this.emit({ type: 'gap', container: this.container, seq_from: from, seq_to: to, lost: n, reason });
+  }
+}
