@@ -110,4 +110,26 @@ struct trace_slot {
 	__u32 init_pid;		/* host tgid of the container's init */
 };
 
+/*
+ * Per-task state, map `tasks` (BPF_MAP_TYPE_TASK_STORAGE). Not part of the record ABI: shared
+ * only by trace.bpf.c and runc-trace-bpf (arm creates it for the init task through a pidfd).
+ * A task without this storage is untraced; that lookup is the whole cost for untraced tasks.
+ */
+#define TRACE_TASK_WORKLOAD	(1u << 0)	/* phase: set after the task (or an ancestor) exec'd successfully */
+#define TRACE_TASK_IN_SYSCALL	(1u << 1)	/* nr/ts/args hold a syscall entry not yet matched by its exit */
+
+struct trace_task {
+	__u32 slot;
+	__u32 gen;		/* must equal slots[slot].gen, else the task belongs to a previous tenant */
+	__u32 flags;		/* TRACE_TASK_* */
+	__u32 nr;		/* saved at sys_enter */
+	__u64 ts;		/* saved at sys_enter (boot ns) */
+	__u64 args[6];		/* saved at sys_enter */
+	__u32 vpid;		/* cached pid-ns ids (0 = not computed yet; reset at fork and exec) */
+	__u32 vtid;
+	__u16 filename_len;	/* bprm->filename stashed by sched_process_exec for execve's exit record */
+	__u16 pad[3];
+	char filename[TRACE_STR0_MAX];
+};
+
 #endif /* __RUNC_TRACE_H */

@@ -1,0 +1,1360 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * runc-trace-bpf - arms and disarms containers for tracing (adr/0001).
+ *
+ *   runc-trace-bpf [-v] arm --id ID --pid PID [--buffer-size BYTES] < meta.json
+ *   runc-trace-bpf [-v] disarm --id ID
+ *   runc-trace-bpf [-v] gc | status | layout | golden FILE
+ *
+ * Runs in the host's namespaces, as root, from runc's parent side. All BPF
+ * state lives in bpffs pins under /sys/fs/bpf/runc-trace; this process only
+ * edits it, under an exclusive flock on /run/runc-trace/lock.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <linux/magic.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "trace.h"
+#include "trace.skel.h"
+
+#define BPFFS		"/sys/fs/bpf"
+#define PIN_DIR		BPFFS "/runc-trace"
+#define PIN_CONTAINERS	PIN_DIR "/containers"
+#define RUN_DIR		"/run/runc-trace"
+#define RUN_CONTAINERS	RUN_DIR "/containers"
+#define LOCK_FILE	RUN_DIR "/lock"
+#define META_MAX	(1 << 20)
+#define ID_MAX		1024
+
+static bool verbose;
+
+static const char *const map_names[] = { "slots", "cgroups", "buffers", "tasks", "scratch" };
+static const char *const prog_names[] = {
+	"sys_enter", "sys_exit", "sched_process_fork", "sched_process_exec",
+	"sched_process_exit", "cgroup_attach_task", "cgroup_mkdir", "cgroup_rmdir",
+};
+#define NMAPS	(sizeof(map_names) / sizeof(map_names[0]))
+#define NPROGS	(sizeof(prog_names) / sizeof(prog_names[0]))
+
+/* The shared maps, either just loaded by this invocation or reopened from their pins. */
+struct shared {
+	int slots, cgroups, buffers, tasks, scratch;
+	struct trace_bpf *skel;
+	bool loaded_here;
+};
+
+static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* Prints "runc-trace-bpf: failed to <what>: <strerror>" and returns -err. */
+static int fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err < 0)
+		err = -err;
+	if (!err)
+		err = EINVAL;
+	fprintf(stderr, "runc-trace-bpf: failed to ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(err));
+	return -err;
+}
+
+static void vlog(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	fprintf(stderr, "runc-trace-bpf: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- validation ---------------------------------------------------------------------- */
+
+/* Like runc: [A-Za-z0-9_.+-]+, and never a path component of its own. */
+static bool valid_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (!n || n > ID_MAX || !strcmp(id, ".") || !strcmp(id, ".."))
+		return false;
+	for (; *id; id++)
+		if (!isalnum((unsigned char)*id) && !strchr("_.+-", *id))
+			return false;
+	return true;
+}
+
+static int parse_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+/* A small strict JSON validator: the meta object is copied verbatim into the container file. */
+static const char *json_value(const char *p, int depth);
+
+static const char *json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *json_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	for (;;) {
+		unsigned char c = *p++;
+
+		if (c == '"')
+			return p;
+		if (c < 0x20)
+			return NULL;
+		if (c == '\\') {
+			c = *p++;
+			if (c == 'u') {
+				for (int i = 0; i < 4; i++)
+					if (!isxdigit((unsigned char)*p++))
+						return NULL;
+			} else if (!c || !strchr("\"\\/bfnrt", c)) {
+				return NULL;
+			}
+		}
+	}
+}
+
+static const char *json_number(const char *p)
+{
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (isdigit((unsigned char)*p))
+		while (isdigit((unsigned char)*p))
+			p++;
+	else
+		return NULL;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return NULL;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return NULL;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	return p;
+}
+
+static const char *json_container(const char *p, int depth, char close)
+{
+	p = json_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (close == '}') {
+			p = json_string(p);
+			if (!p)
+				return NULL;
+			p = json_ws(p);
+			if (*p++ != ':')
+				return NULL;
+		}
+		p = json_value(p, depth + 1);
+		if (!p)
+			return NULL;
+		p = json_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *json_value(const char *p, int depth)
+{
+	if (depth > 64)
+		return NULL;
+	p = json_ws(p);
+	switch (*p) {
+	case '{': return json_container(p, depth, '}');
+	case '[': return json_container(p, depth, ']');
+	case '"': return json_string(p);
+	case 't': return strncmp(p, "true", 4) ? NULL : p + 4;
+	case 'f': return strncmp(p, "false", 5) ? NULL : p + 5;
+	case 'n': return strncmp(p, "null", 4) ? NULL : p + 4;
+	default: return json_number(p);
+	}
+}
+
+/* Returns the object with surrounding whitespace trimmed, or NULL. */
+static char *valid_meta(char *buf)
+{
+	const char *end;
+	char *p = (char *)json_ws(buf);
+
+	if (*p != '{')
+		return NULL;
+	end = json_value(p, 0);
+	if (!end || *json_ws(end))
+		return NULL;
+	*(char *)end = '\0';
+	return p;
+}
+
+static void json_put_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* Reads a field of a container file this helper wrote (our fields precede "meta"). */
+static int json_get_u64(const char *buf, const char *key, unsigned long long *out)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(buf, pat);
+	if (!p)
+		return -ENOENT;
+	*out = strtoull(p + strlen(pat), NULL, 10);
+	return 0;
+}
+
+static int json_get_str(const char *buf, const char *key, char *out, size_t size)
+{
+	char pat[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = strstr(buf, pat);
+	if (!p)
+		return -ENOENT;
+	for (p += strlen(pat); *p && *p != '"'; p++) {
+		char c = *p;
+
+		if (c == '\\') {
+			p++;
+			if (*p == 'u') {
+				unsigned int v;
+
+				if (sscanf(p + 1, "%4x", &v) != 1)
+					return -EINVAL;
+				c = (char)v;
+				p += 4;
+			} else {
+				c = *p;
+			}
+		}
+		if (n + 1 >= size)
+			return -ENAMETOOLONG;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return *p == '"' ? 0 : -EINVAL;
+}
+
+/* Reads all of fd (closing it unless it is stdin), NUL-terminated; NULL with errno set. */
+static char *read_fd(int fd, size_t max, size_t *len)
+{
+	size_t n = 0, cap = 4096;
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap + 1);
+	while (buf) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *nb;
+
+			if (cap >= max) {
+				errno = EFBIG;
+				goto err;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb)
+				goto err;
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto err;
+		if (r == 0)
+			break;
+		n += r;
+	}
+	if (fd)
+		close(fd);
+	if (buf) {
+		buf[n] = '\0';
+		if (len)
+			*len = n;
+	}
+	return buf;
+err:
+	free(buf);
+	if (fd)
+		close(fd);
+	return NULL;
+}
+
+static char *read_file(const char *path, size_t max, size_t *len)
+{
+	return read_fd(open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), max, len);
+}
+
+/* ---- paths and cgroups ------------------------------------------------------------------- */
+
+static const char *cgroup2_mount(void)
+{
+	static const char *const cands[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	struct statfs st;
+
+	for (size_t i = 0; i < 2; i++)
+		if (!statfs(cands[i], &st) && st.f_type == CGROUP2_SUPER_MAGIC)
+			return cands[i];
+	return NULL;
+}
+
+/* PID's v2 cgroup path (relative to the cgroup2 mount) and id (the directory's inode). */
+static int pid_cgroup(int pid, char *path, size_t size, __u64 *id)
+{
+	char proc[64], full[PATH_MAX], *buf, *line;
+	const char *mnt = cgroup2_mount();
+	struct stat st;
+	int fd, err = -ENOENT;
+
+	if (!mnt)
+		return fail(ENODEV, "find cgroup2 mount");
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", pid);
+	buf = read_file(proc, 1 << 16, NULL);
+	if (!buf)
+		return fail(errno, "read %s", proc);
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		if (line[3] != '/' || strstr(line + 3, "/..") || strstr(line + 3, " (deleted)")) {
+			err = -EINVAL;
+			break;
+		}
+		if (!strcmp(line + 3, "/")) {	/* tracing the root cgroup would trace the host */
+			err = -EPERM;
+			break;
+		}
+		if ((size_t)snprintf(path, size, "%s", line + 3) >= size) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		err = 0;
+		break;
+	}
+	free(buf);
+	if (err)
+		return fail(err, "find v2 cgroup of pid %d", pid);
+	snprintf(full, sizeof(full), "%s%s", mnt, path);
+	fd = open(full, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		err = fail(errno, "open cgroup %s", full);
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	close(fd);
+	*id = st.st_ino;
+	return 0;
+}
+
+static bool cgroup_alive(const char *path, __u64 id)
+{
+	const char *mnt = cgroup2_mount();
+	char full[PATH_MAX];
+	struct stat st;
+
+	if (!mnt || (size_t)snprintf(full, sizeof(full), "%s%s", mnt, path) >= sizeof(full))
+		return false;
+	return !lstat(full, &st) && S_ISDIR(st.st_mode) && st.st_ino == id;
+}
+
+static int ensure_dir(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (!mkdir(path, mode))
+		return 0;
+	if (errno != EEXIST)
+		return -errno;
+	if (lstat(path, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return chmod(path, mode) ? -errno : 0;
+}
+
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+	int err;
+
+	if (!statfs(BPFFS, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	err = ensure_dir(BPFFS, 0755);
+	if (err)
+		return fail(err, "create %s", BPFFS);
+	if (mount("bpf", BPFFS, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700"))
+		return fail(errno, "mount bpffs at %s", BPFFS);
+	return 0;
+}
+
+static void pin_path(char *buf, size_t size, const char *prefix, const char *name)
+{
+	snprintf(buf, size, "%s/%s%s", PIN_DIR, prefix, name);
+}
+
+static void container_pin(char *buf, size_t size, const char *id)
+{
+	snprintf(buf, size, "%s/%s", PIN_CONTAINERS, id);
+}
+
+static void container_file(char *buf, size_t size, const char *id)
+{
+	snprintf(buf, size, "%s/%s.json", RUN_CONTAINERS, id);
+}
+
+/* ---- shared program and maps ------------------------------------------------------------ */
+
+static bool fully_pinned(void)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < NPROGS; i++) {
+		pin_path(path, sizeof(path), "link_", prog_names[i]);
+		if (access(path, F_OK))
+			return false;
+	}
+	for (size_t i = 0; i < NMAPS; i++) {
+		pin_path(path, sizeof(path), "", map_names[i]);
+		if (access(path, F_OK))
+			return false;
+	}
+	return true;
+}
+
+static void remove_dir_entries(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name), s = suffix ? strlen(suffix) : 0;
+
+		if (e->d_name[0] == '.' || (suffix && (n < s || strcmp(e->d_name + n - s, suffix))))
+			continue;
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* Detaches (links first) and forgets everything; containers' files are stale after this. */
+static void unload_all(void)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < NPROGS; i++) {
+		pin_path(path, sizeof(path), "link_", prog_names[i]);
+		unlink(path);
+	}
+	for (size_t i = 0; i < NMAPS; i++) {
+		pin_path(path, sizeof(path), "", map_names[i]);
+		unlink(path);
+	}
+	remove_dir_entries(PIN_CONTAINERS, NULL);
+	rmdir(PIN_CONTAINERS);
+	rmdir(PIN_DIR);
+	vlog("unloaded: no traced container left");
+}
+
+static void close_shared(struct shared *sh)
+{
+	int *fds[] = { &sh->slots, &sh->cgroups, &sh->buffers, &sh->tasks, &sh->scratch };
+
+	for (size_t i = 0; i < NMAPS; i++) {
+		if (*fds[i] >= 0 && !sh->skel)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	trace_bpf__destroy(sh->skel);	/* links stay attached through their pins */
+	sh->skel = NULL;
+}
+
+/* Reopens the pinned maps; -ENOENT if nothing (complete) is pinned. */
+static int open_pinned(struct shared *sh)
+{
+	int *fds[] = { &sh->slots, &sh->cgroups, &sh->buffers, &sh->tasks, &sh->scratch };
+	char path[PATH_MAX];
+
+	if (!fully_pinned())
+		return -ENOENT;
+	for (size_t i = 0; i < NMAPS; i++) {
+		pin_path(path, sizeof(path), "", map_names[i]);
+		*fds[i] = bpf_obj_get(path);
+		if (*fds[i] < 0) {
+			int err = fail(errno, "open pinned map %s", path);
+
+			close_shared(sh);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int load_and_pin(struct shared *sh)
+{
+	char path[PATH_MAX];
+	int err;
+
+	err = ensure_bpffs();
+	if (err)
+		return err;
+	/* a partial pin set is what a killed helper left while loading: nothing can use it */
+	unload_all();
+	remove_dir_entries(RUN_CONTAINERS, ".json");
+	if ((err = ensure_dir(PIN_DIR, 0700)) || (err = ensure_dir(PIN_CONTAINERS, 0700)))
+		return fail(err, "create %s", PIN_CONTAINERS);
+
+	sh->skel = trace_bpf__open();
+	if (!sh->skel) {
+		err = fail(errno, "open BPF object trace");
+		goto cleanup;
+	}
+	err = trace_bpf__load(sh->skel);
+	if (err) {
+		err = fail(err, "load BPF object trace");
+		goto cleanup;
+	}
+	err = trace_bpf__attach(sh->skel);
+	if (err) {
+		err = fail(err, "attach BPF programs");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < NMAPS; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(sh->skel->obj, map_names[i]);
+
+		pin_path(path, sizeof(path), "", map_names[i]);
+		err = map ? bpf_map__pin(map, path) : -ENOENT;
+		if (err) {
+			err = fail(err, "pin map %s", path);
+			goto cleanup;
+		}
+	}
+	{
+		struct bpf_link *links[NPROGS] = {
+			sh->skel->links.sys_enter, sh->skel->links.sys_exit,
+			sh->skel->links.sched_process_fork, sh->skel->links.sched_process_exec,
+			sh->skel->links.sched_process_exit, sh->skel->links.cgroup_attach_task,
+			sh->skel->links.cgroup_mkdir, sh->skel->links.cgroup_rmdir,
+		};
+
+		for (size_t i = 0; i < NPROGS; i++) {
+			pin_path(path, sizeof(path), "link_", prog_names[i]);
+			err = links[i] ? bpf_link__pin(links[i], path) : -ENOENT;
+			if (err) {
+				err = fail(err, "pin link %s", path);
+				goto cleanup;
+			}
+		}
+	}
+	sh->slots = bpf_map__fd(sh->skel->maps.slots);
+	sh->cgroups = bpf_map__fd(sh->skel->maps.cgroups);
+	sh->buffers = bpf_map__fd(sh->skel->maps.buffers);
+	sh->tasks = bpf_map__fd(sh->skel->maps.tasks);
+	sh->scratch = bpf_map__fd(sh->skel->maps.scratch);
+	sh->loaded_here = true;
+	vlog("loaded and pinned under %s", PIN_DIR);
+	return 0;
+
+cleanup:
+	trace_bpf__destroy(sh->skel);
+	sh->skel = NULL;
+	unload_all();
+	return err;
+}
+
+static int lock_run_dir(void)
+{
+	int fd, err;
+
+	if ((err = ensure_dir(RUN_DIR, 0700)) || (err = ensure_dir(RUN_CONTAINERS, 0700)))
+		return fail(err, "create %s", RUN_CONTAINERS);
+	fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return fail(errno, "open %s", LOCK_FILE);
+	while (flock(fd, LOCK_EX)) {
+		if (errno != EINTR) {
+			err = fail(errno, "lock %s", LOCK_FILE);
+			close(fd);
+			return err;
+		}
+	}
+	return fd;
+}
+
+/* ---- containers ----------------------------------------------------------------------------- */
+
+static bool any_slot_used(struct shared *sh)
+{
+	for (__u32 k = 0; k < TRACE_MAX_CONTAINERS; k++) {
+		struct trace_slot s;
+
+		if (!bpf_map_lookup_elem(sh->slots, &k, &s) && s.cgroup_id)
+			return true;
+	}
+	return false;
+}
+
+/* Forgets slot `k`: its cgroups, ring buffer and identity (gen survives: the next arm bumps it). */
+static void clear_slot(struct shared *sh, __u32 k)
+{
+	__u64 key, next, *prev = NULL;
+	__u64 *dead = calloc(TRACE_MAX_CGROUPS, sizeof(*dead));
+	size_t ndead = 0;
+	struct trace_slot s;
+
+	while (dead && !bpf_map_get_next_key(sh->cgroups, prev, &next)) {
+		__u32 v;
+
+		if (!bpf_map_lookup_elem(sh->cgroups, &next, &v) && v == k && ndead < TRACE_MAX_CGROUPS)
+			dead[ndead++] = next;
+		key = next;
+		prev = &key;
+	}
+	for (size_t i = 0; i < ndead; i++)
+		bpf_map_delete_elem(sh->cgroups, &dead[i]);
+	free(dead);
+	bpf_map_delete_elem(sh->buffers, &k);
+	if (!bpf_map_lookup_elem(sh->slots, &k, &s)) {
+		s.cgroup_id = 0;
+		s.init_pid = 0;
+		bpf_map_update_elem(sh->slots, &k, &s, BPF_ANY);
+	}
+}
+
+/* Removes one container; the caller holds the lock. Unknown ids succeed. */
+static int disarm_locked(struct shared *sh, const char *id)
+{
+	char file[PATH_MAX], pin[PATH_MAX], *buf;
+	unsigned long long slot, cgid;
+
+	container_file(file, sizeof(file), id);
+	container_pin(pin, sizeof(pin), id);
+	buf = read_file(file, META_MAX * 2, NULL);
+	if (buf && sh && !json_get_u64(buf, "slot", &slot) && !json_get_u64(buf, "cgroup_id", &cgid) &&
+	    slot < TRACE_MAX_CONTAINERS) {
+		__u32 k = slot;
+		struct trace_slot s;
+
+		/* only if the slot is still ours: a crash may have let another container reuse it */
+		if (!bpf_map_lookup_elem(sh->slots, &k, &s) && s.cgroup_id == cgid)
+			clear_slot(sh, k);
+	}
+	free(buf);
+	if (unlink(pin) && errno != ENOENT)
+		return fail(errno, "unpin ring buffer %s", pin);
+	if (unlink(file) && errno != ENOENT)
+		return fail(errno, "remove %s", file);
+	vlog("disarmed %s", id);
+	return 0;
+}
+
+static bool id_from_file(const char *name, char *id, size_t size)
+{
+	size_t n = strlen(name);
+
+	if (n <= 5 || strcmp(name + n - 5, ".json") || n - 5 >= size)
+		return false;
+	memcpy(id, name, n - 5);
+	id[n - 5] = '\0';
+	return valid_id(id);
+}
+
+/*
+ * Drops containers whose cgroup is gone (or is another cgroup now), ring buffer pins and
+ * slots no container file accounts for; unloads everything when nothing remains.
+ */
+static int gc_locked(struct shared *sh)
+{
+	bool used[TRACE_MAX_CONTAINERS] = { false };
+	char id[ID_MAX + 1], path[PATH_MAX], cgpath[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (!sh) {	/* nothing loaded: every container file is stale */
+		remove_dir_entries(RUN_CONTAINERS, ".json");
+		return 0;
+	}
+	d = opendir(RUN_CONTAINERS);
+	while (d && (e = readdir(d))) {
+		unsigned long long slot, cgid;
+		char *buf;
+
+		if (!id_from_file(e->d_name, id, sizeof(id)))
+			continue;
+		container_file(path, sizeof(path), id);
+		buf = read_file(path, META_MAX * 2, NULL);
+		if (buf && !json_get_u64(buf, "slot", &slot) && !json_get_u64(buf, "cgroup_id", &cgid) &&
+		    !json_get_str(buf, "cgroup_path", cgpath, sizeof(cgpath)) &&
+		    slot < TRACE_MAX_CONTAINERS && cgroup_alive(cgpath, cgid)) {
+			used[slot] = true;
+		} else {
+			vlog("gc: %s is gone", id);
+			disarm_locked(sh, id);
+		}
+		free(buf);
+	}
+	if (d)
+		closedir(d);
+	/* ring buffers pinned by an arm that was killed before it wrote its file */
+	d = opendir(PIN_CONTAINERS);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		container_file(path, sizeof(path), e->d_name);
+		if (access(path, F_OK))
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	for (__u32 k = 0; k < TRACE_MAX_CONTAINERS; k++) {
+		struct trace_slot s;
+
+		if (!used[k] && !bpf_map_lookup_elem(sh->slots, &k, &s) && s.cgroup_id) {
+			vlog("gc: slot %u is unaccounted for", k);
+			clear_slot(sh, k);
+		}
+	}
+	return 0;
+}
+
+/* gc, then unload if nothing is traced; *sh stays open only if something remains. */
+static int gc_and_maybe_unload(struct shared *sh, bool *open)
+{
+	int err = open_pinned(sh);
+
+	*open = false;
+	if (err == -ENOENT) {
+		gc_locked(NULL);
+		if (!access(PIN_DIR, F_OK))
+			unload_all();	/* partial leftovers */
+		return 0;
+	}
+	if (err)
+		return err;
+	gc_locked(sh);
+	if (!any_slot_used(sh)) {
+		close_shared(sh);
+		unload_all();
+		return 0;
+	}
+	*open = true;
+	return 0;
+}
+
+static __u64 boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int write_container_file(const char *id, __u32 slot, __u32 gen, __u64 cgid, const char *cgpath,
+				int pid, __u32 rbsize, const char *meta)
+{
+	char file[PATH_MAX], tmp[PATH_MAX], pin[PATH_MAX];
+	FILE *f;
+	int fd;
+
+	container_file(file, sizeof(file), id);
+	container_pin(pin, sizeof(pin), id);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.json.tmp", RUN_CONTAINERS, id);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return fail(errno, "create %s", tmp);
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		return fail(errno, "create %s", tmp);
+	}
+	fprintf(f, "{\"id\":\"%s\",\"slot\":%u,\"gen\":%u,\"cgroup_id\":%llu,\"cgroup_path\":",
+		id, slot, gen, (unsigned long long)cgid);
+	json_put_str(f, cgpath);
+	fprintf(f, ",\"init_pid\":%d,\"ringbuf\":", pid);
+	json_put_str(f, pin);
+	fprintf(f, ",\"ringbuf_size\":%u,\"armed_boot_ns\":%llu,\"abi\":%d,\"meta\":%s}\n",
+		rbsize, (unsigned long long)boot_ns(), TRACE_ABI_VERSION, meta);
+	if (fflush(f) || fsync(fd)) {
+		int err = fail(errno, "write %s", tmp);
+
+		fclose(f);
+		unlink(tmp);
+		return err;
+	}
+	fclose(f);
+	if (rename(tmp, file)) {
+		int err = fail(errno, "rename %s", file);
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+static int cmd_arm(const char *id, const char *pid_s, const char *size_s)
+{
+	struct shared sh = { .slots = -1, .cgroups = -1, .buffers = -1, .tasks = -1, .scratch = -1 };
+	char cgpath[PATH_MAX], pin[PATH_MAX], file[PATH_MAX], *metabuf = NULL, *meta;
+	unsigned long long pid_ull, size = TRACE_DEFAULT_RINGBUF;
+	bool have_shared, slot_set = false, cg_set = false, pinned = false;
+	int lock = -1, pidfd = -1, rb = -1, pid, err;
+	struct trace_slot s = {}, old = {};
+	struct trace_task task = {};
+	__u32 slot = TRACE_MAX_CONTAINERS, v;
+	__u64 cgid;
+	size_t metalen;
+
+	if (!id || !valid_id(id))
+		return fail(EINVAL, "parse --id '%s' (want [A-Za-z0-9_.+-]+)", id ? id : "");
+	if (parse_u64(pid_s, &pid_ull) || pid_ull < 1 || pid_ull > INT_MAX)
+		return fail(EINVAL, "parse --pid '%s'", pid_s ? pid_s : "");
+	pid = pid_ull;
+	if (size_s && parse_u64(size_s, &size))
+		return fail(EINVAL, "parse --buffer-size '%s'", size_s);
+	if (size < TRACE_MIN_RINGBUF || size > TRACE_MAX_RINGBUF || (size & (size - 1)) ||
+	    size % sysconf(_SC_PAGESIZE))
+		return fail(EINVAL, "parse --buffer-size %llu (want a power of two in [%u, %u])",
+			    size, TRACE_MIN_RINGBUF, TRACE_MAX_RINGBUF);
+
+	metabuf = read_fd(STDIN_FILENO, META_MAX, &metalen);
+	if (!metabuf)
+		return fail(errno, "read container metadata from stdin");
+	meta = memchr(metabuf, '\0', metalen) ? NULL : valid_meta(metabuf);
+	if (!meta) {
+		free(metabuf);
+		return fail(EINVAL, "parse container metadata on stdin (want one JSON object)");
+	}
+
+	lock = lock_run_dir();
+	if (lock < 0) {
+		free(metabuf);
+		return lock;
+	}
+	err = gc_and_maybe_unload(&sh, &have_shared);
+	if (err)
+		goto cleanup;
+
+	container_pin(pin, sizeof(pin), id);
+	container_file(file, sizeof(file), id);
+	if (!access(file, F_OK) || !access(pin, F_OK)) {
+		err = fail(EEXIST, "arm container %s", id);
+		goto cleanup;
+	}
+	/* the pidfd pins the process: the cgroup we read below belongs to it, not to a reused pid */
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		err = fail(errno, "open pidfd of pid %d", pid);
+		goto cleanup;
+	}
+	err = pid_cgroup(pid, cgpath, sizeof(cgpath), &cgid);
+	if (err)
+		goto cleanup;
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0)) {
+		err = fail(errno, "find pid %d", pid);
+		goto cleanup;
+	}
+
+	if (!have_shared) {
+		err = load_and_pin(&sh);
+		if (err)
+			goto cleanup;
+	}
+	if (!bpf_map_lookup_elem(sh.cgroups, &cgid, &v)) {
+		err = fail(EBUSY, "register cgroup %s (already traced by slot %u)", cgpath, v);
+		goto cleanup;
+	}
+	for (__u32 k = 0; k < TRACE_MAX_CONTAINERS; k++) {
+		if (!bpf_map_lookup_elem(sh.slots, &k, &old) && !old.cgroup_id) {
+			slot = k;
+			break;
+		}
+	}
+	if (slot == TRACE_MAX_CONTAINERS) {
+		err = fail(ENOSPC, "allocate a slot for container %s", id);
+		goto cleanup;
+	}
+
+	rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rt_ringbuf", 0, 0, size, NULL);
+	if (rb < 0) {
+		err = fail(errno, "create ring buffer of %llu bytes", size);
+		goto cleanup;
+	}
+	fcntl(rb, F_SETFD, FD_CLOEXEC);
+	err = bpf_map_update_elem(sh.buffers, &slot, &rb, BPF_ANY);
+	if (err) {
+		err = fail(errno, "insert ring buffer into slot %u", slot);
+		goto cleanup;
+	}
+	err = bpf_obj_pin(rb, pin);
+	if (err) {
+		err = fail(errno, "pin ring buffer %s", pin);
+		goto cleanup;
+	}
+	pinned = true;
+
+	s.cgroup_id = cgid;
+	s.gen = old.gen + 1;
+	s.init_pid = pid;
+	err = bpf_map_update_elem(sh.slots, &slot, &s, BPF_ANY);
+	if (err) {
+		err = fail(errno, "fill slot %u", slot);
+		goto cleanup;
+	}
+	slot_set = true;
+	err = bpf_map_update_elem(sh.cgroups, &cgid, &slot, BPF_NOEXIST);
+	if (err) {
+		err = fail(errno, "register cgroup %s", cgpath);
+		goto cleanup;
+	}
+	cg_set = true;
+	task.slot = slot;
+	task.gen = s.gen;	/* phase runtime */
+	err = bpf_map_update_elem(sh.tasks, &pidfd, &task, BPF_ANY);
+	if (err) {
+		err = fail(errno, "create task storage for pid %d", pid);
+		goto cleanup;
+	}
+	err = write_container_file(id, slot, s.gen, cgid, cgpath, pid, size, meta);
+	if (err)
+		goto cleanup;
+	vlog("armed %s: slot %u gen %u cgroup %s (%llu) pid %d ring %llu bytes",
+	     id, slot, s.gen, cgpath, (unsigned long long)cgid, pid, size);
+
+cleanup:
+	if (err && sh.loaded_here) {
+		close_shared(&sh);
+		unload_all();	/* everything this invocation created goes with it */
+	} else if (err && have_shared) {
+		/* undo in reverse; the pid's task storage is dropped by the kernel side once the slot is clear */
+		if (cg_set)
+			bpf_map_delete_elem(sh.cgroups, &cgid);
+		if (slot_set)
+			clear_slot(&sh, slot);
+		else if (slot < TRACE_MAX_CONTAINERS)
+			bpf_map_delete_elem(sh.buffers, &slot);
+		if (pinned)
+			unlink(pin);
+	}
+	if (rb >= 0)
+		close(rb);
+	if (pidfd >= 0)
+		close(pidfd);
+	close_shared(&sh);
+	if (lock >= 0)
+		close(lock);
+	free(metabuf);
+	return err;
+}
+
+static int cmd_disarm(const char *id)
+{
+	struct shared sh = { .slots = -1, .cgroups = -1, .buffers = -1, .tasks = -1, .scratch = -1 };
+	int lock, err;
+
+	if (!id || !valid_id(id))
+		return fail(EINVAL, "parse --id '%s' (want [A-Za-z0-9_.+-]+)", id ? id : "");
+	lock = lock_run_dir();
+	if (lock < 0)
+		return lock;
+	err = open_pinned(&sh);
+	if (!err) {
+		err = disarm_locked(&sh, id);
+		if (!any_slot_used(&sh)) {
+			close_shared(&sh);
+			unload_all();
+		}
+	} else if (err == -ENOENT) {
+		err = disarm_locked(NULL, id);
+		if (!access(PIN_DIR, F_OK))
+			unload_all();
+	}
+	close_shared(&sh);
+	close(lock);
+	return err;
+}
+
+static int cmd_gc(void)
+{
+	struct shared sh = { .slots = -1, .cgroups = -1, .buffers = -1, .tasks = -1, .scratch = -1 };
+	bool open;
+	int lock, err;
+
+	lock = lock_run_dir();
+	if (lock < 0)
+		return lock;
+	err = gc_and_maybe_unload(&sh, &open);
+	close_shared(&sh);
+	close(lock);
+	return err;
+}
+
+static int cmd_status(void)
+{
+	struct shared sh = { .slots = -1, .cgroups = -1, .buffers = -1, .tasks = -1, .scratch = -1 };
+	char id[ID_MAX + 1], path[PATH_MAX];
+	bool first = true;
+	struct dirent *e;
+	int lock, err;
+	__u32 ncg = 0;
+	DIR *d;
+
+	lock = lock_run_dir();
+	if (lock < 0)
+		return lock;
+	err = open_pinned(&sh);
+	if (err && err != -ENOENT)
+		goto out;
+	if (!err) {
+		__u64 key, next, *prev = NULL;
+
+		while (!bpf_map_get_next_key(sh.cgroups, prev, &next)) {
+			ncg++;
+			key = next;
+			prev = &key;
+		}
+	}
+	printf("{\"abi\":%d,\"loaded\":%s,\"pin_dir\":\"%s\",\"cgroups\":%u,\"containers\":[",
+	       TRACE_ABI_VERSION, err ? "false" : "true", PIN_DIR, ncg);
+	d = opendir(RUN_CONTAINERS);
+	while (!err && d && (e = readdir(d))) {
+		unsigned long long slot, cgid, rbsize = 0;
+		struct trace_slot s = {};
+		char *buf;
+		__u32 k;
+
+		if (!id_from_file(e->d_name, id, sizeof(id)))
+			continue;
+		container_file(path, sizeof(path), id);
+		buf = read_file(path, META_MAX * 2, NULL);
+		if (!buf || json_get_u64(buf, "slot", &slot) || json_get_u64(buf, "cgroup_id", &cgid) ||
+		    slot >= TRACE_MAX_CONTAINERS) {
+			free(buf);
+			continue;
+		}
+		json_get_u64(buf, "ringbuf_size", &rbsize);
+		k = slot;
+		bpf_map_lookup_elem(sh.slots, &k, &s);
+		printf("%s{\"id\":\"%s\",\"slot\":%u,\"gen\":%u,\"cgroup_id\":%llu,\"init_pid\":%u,"
+		       "\"seq\":%llu,\"lost\":%llu,\"ringbuf_size\":%llu,\"live\":%s}",
+		       first ? "" : ",", id, k, s.gen, cgid, s.init_pid, (unsigned long long)s.seq,
+		       (unsigned long long)s.lost, rbsize, s.cgroup_id == cgid ? "true" : "false");
+		first = false;
+		free(buf);
+	}
+	if (d)
+		closedir(d);
+	printf("]}\n");
+	err = 0;
+out:
+	close_shared(&sh);
+	close(lock);
+	return err;
+}
+
+/* ---- layout and golden records for the decoder -------------------------------------------------- */
+
+#define FIELD(T, f) \
+	printf("%s\"%s\":{\"offset\":%zu,\"size\":%zu}", first ? "" : ",", #f, offsetof(struct T, f), \
+	       sizeof(((struct T *)0)->f)), first = false
+#define STRUCT_BEGIN(T) \
+	printf("%s\"%s\":{\"size\":%zu,\"fields\":{", nstruct++ ? "," : "", #T, sizeof(struct T)), first = true
+#define STRUCT_END() printf("}}")
+#define CONST(c) printf(",\"%s\":%llu", #c, (unsigned long long)(c))
+
+static int cmd_layout(void)
+{
+	int nstruct = 0;
+	bool first;
+
+	printf("{\"abi\":%d,\"structs\":{", TRACE_ABI_VERSION);
+	STRUCT_BEGIN(trace_hdr);
+	FIELD(trace_hdr, kind); FIELD(trace_hdr, flags); FIELD(trace_hdr, size); FIELD(trace_hdr, seq);
+	FIELD(trace_hdr, ts_boot_ns); FIELD(trace_hdr, cgroup_id); FIELD(trace_hdr, pid);
+	FIELD(trace_hdr, tid); FIELD(trace_hdr, vpid); FIELD(trace_hdr, vtid); FIELD(trace_hdr, ppid);
+	FIELD(trace_hdr, uid); FIELD(trace_hdr, gid); FIELD(trace_hdr, slot); FIELD(trace_hdr, comm);
+	STRUCT_END();
+	STRUCT_BEGIN(trace_syscall);
+	FIELD(trace_syscall, hdr); FIELD(trace_syscall, ret); FIELD(trace_syscall, args);
+	FIELD(trace_syscall, dur_ns); FIELD(trace_syscall, nr); FIELD(trace_syscall, str0_len);
+	FIELD(trace_syscall, str1_len);
+	STRUCT_END();
+	STRUCT_BEGIN(trace_syscall_strings);
+	FIELD(trace_syscall_strings, sc); FIELD(trace_syscall_strings, str0);
+	FIELD(trace_syscall_strings, str1);
+	STRUCT_END();
+	STRUCT_BEGIN(trace_fork);
+	FIELD(trace_fork, hdr); FIELD(trace_fork, child_pid); FIELD(trace_fork, child_tid);
+	FIELD(trace_fork, child_vpid); FIELD(trace_fork, child_vtid);
+	STRUCT_END();
+	STRUCT_BEGIN(trace_exec);
+	FIELD(trace_exec, hdr); FIELD(trace_exec, old_tid); FIELD(trace_exec, filename_len);
+	FIELD(trace_exec, pad); FIELD(trace_exec, filename);
+	STRUCT_END();
+	STRUCT_BEGIN(trace_exit);
+	FIELD(trace_exit, hdr); FIELD(trace_exit, exit_code); FIELD(trace_exit, pad);
+	STRUCT_END();
+	STRUCT_BEGIN(trace_slot);
+	FIELD(trace_slot, cgroup_id); FIELD(trace_slot, seq); FIELD(trace_slot, lost);
+	FIELD(trace_slot, gen); FIELD(trace_slot, init_pid);
+	STRUCT_END();
+	printf("},\"constants\":{\"TRACE_ABI_VERSION\":%d", TRACE_ABI_VERSION);
+	CONST(TRACE_COMM_LEN); CONST(TRACE_STR0_MAX); CONST(TRACE_STR1_MAX);
+	CONST(TRACE_MAX_CONTAINERS); CONST(TRACE_MAX_CGROUPS); CONST(TRACE_DEFAULT_RINGBUF);
+	CONST(TRACE_MIN_RINGBUF); CONST(TRACE_MAX_RINGBUF);
+	CONST(TRACE_REC_SYSCALL); CONST(TRACE_REC_FORK); CONST(TRACE_REC_EXEC); CONST(TRACE_REC_EXIT);
+	CONST(TRACE_F_WORKLOAD); CONST(TRACE_F_STR0_TRUNC); CONST(TRACE_F_STR1_TRUNC);
+	CONST(TRACE_F_STRINGS); CONST(TRACE_F_THREAD); CONST(TRACE_F_GROUP_DEAD); CONST(TRACE_F_INIT);
+	CONST(TRACE_F_STR1_SOCKADDR); CONST(TRACE_F_STR1_ARGV);
+	printf("}}\n");
+	return 0;
+}
+
+static void golden_hdr(struct trace_hdr *h, __u16 kind, __u16 flags, __u32 size, __u64 seq)
+{
+	h->kind = kind;
+	h->flags = flags;
+	h->size = size;
+	h->seq = seq;
+	h->ts_boot_ns = 1000000000ull + seq * 1000;
+	h->cgroup_id = 0x1234;
+	h->pid = 4242;
+	h->tid = 4242;
+	h->vpid = 1;
+	h->vtid = 1;
+	h->ppid = 4200;
+	h->uid = 1000;
+	h->gid = 1001;
+	h->slot = 3;
+	strncpy(h->comm, "echo", sizeof(h->comm));
+}
+
+/* Five records, little-endian as the host writes them; bpf/README.md lists every value. */
+static int cmd_golden(const char *path)
+{
+	static const char argv[] = "echo\0hello\0world";
+	struct trace_syscall_strings ex;
+	struct trace_syscall wr;
+	struct trace_fork fk;
+	struct trace_exec ec;
+	struct trace_exit et;
+	FILE *f;
+
+	if (!path)
+		return fail(EINVAL, "parse golden FILE argument");
+	memset(&ex, 0, sizeof(ex));
+	golden_hdr(&ex.sc.hdr, TRACE_REC_SYSCALL, TRACE_F_WORKLOAD | TRACE_F_STRINGS | TRACE_F_STR1_ARGV,
+		   sizeof(ex), 0);
+	ex.sc.ret = 0;
+	ex.sc.args[0] = 0x7ffc00001000ull;
+	ex.sc.args[1] = 0x7ffc00002000ull;
+	ex.sc.args[2] = 0x7ffc00003000ull;
+	ex.sc.dur_ns = 250000;
+	ex.sc.nr = 59;
+	strcpy(ex.str0, "/bin/echo");
+	ex.sc.str0_len = strlen(ex.str0);
+	memcpy(ex.str1, argv, sizeof(argv));
+	ex.sc.str1_len = sizeof(argv) - 1;
+
+	memset(&wr, 0, sizeof(wr));
+	golden_hdr(&wr.hdr, TRACE_REC_SYSCALL, TRACE_F_WORKLOAD, sizeof(wr), 1);
+	wr.ret = 12;
+	wr.args[0] = 1;
+	wr.args[1] = 0x5555deadbeefull;
+	wr.args[2] = 12;
+	wr.dur_ns = 1500;
+	wr.nr = 1;
+
+	memset(&fk, 0, sizeof(fk));
+	golden_hdr(&fk.hdr, TRACE_REC_FORK, TRACE_F_WORKLOAD, sizeof(fk), 2);
+	fk.child_pid = 4243;
+	fk.child_tid = 4243;
+	fk.child_vpid = 2;
+	fk.child_vtid = 2;
+
+	memset(&ec, 0, sizeof(ec));
+	golden_hdr(&ec.hdr, TRACE_REC_EXEC, TRACE_F_WORKLOAD, sizeof(ec), 4);	/* seq 3 lost */
+	ec.hdr.pid = ec.hdr.tid = 4243;
+	ec.hdr.vpid = ec.hdr.vtid = 2;
+	ec.hdr.ppid = 4242;
+	strncpy(ec.hdr.comm, "true", sizeof(ec.hdr.comm));
+	ec.old_tid = 4243;
+	strcpy(ec.filename, "/bin/true");
+	ec.filename_len = strlen(ec.filename);
+
+	memset(&et, 0, sizeof(et));
+	golden_hdr(&et.hdr, TRACE_REC_EXIT, TRACE_F_WORKLOAD | TRACE_F_GROUP_DEAD | TRACE_F_INIT,
+		   sizeof(et), 5);
+	et.exit_code = 1 << 8;
+
+	f = fopen(path, "we");
+	if (!f)
+		return fail(errno, "create %s", path);
+	if (fwrite(&ex, sizeof(ex), 1, f) != 1 || fwrite(&wr, sizeof(wr), 1, f) != 1 ||
+	    fwrite(&fk, sizeof(fk), 1, f) != 1 || fwrite(&ec, sizeof(ec), 1, f) != 1 ||
+	    fwrite(&et, sizeof(et), 1, f) != 1 || fclose(f)) {
+		int err = fail(errno ? errno : EIO, "write %s", path);
+
+		unlink(path);
+		return err;
+	}
+	return 0;
+}
+
+_Static_assert(sizeof(struct trace_hdr) % 8 == 0, "records are 8-byte aligned");
+_Static_assert(sizeof(struct trace_syscall) % 8 == 0, "records are 8-byte aligned");
+_Static_assert(sizeof(struct trace_syscall_strings) % 8 == 0, "records are 8-byte aligned");
+_Static_assert(sizeof(struct trace_fork) % 8 == 0, "records are 8-byte aligned");
+_Static_assert(sizeof(struct trace_exec) % 8 == 0, "records are 8-byte aligned");
+_Static_assert(sizeof(struct trace_exit) % 8 == 0, "records are 8-byte aligned");
+
+/* ---- main ---------------------------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: runc-trace-bpf [-v] arm --id ID --pid PID [--buffer-size BYTES] < meta.json\n"
+		"       runc-trace-bpf [-v] disarm --id ID\n"
+		"       runc-trace-bpf [-v] gc | status | layout | golden FILE\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd, *id = NULL, *pid = NULL, *size = NULL;
+	int i = 1;
+
+	if (i < argc && (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))) {
+		verbose = true;
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[i++];
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "layout"))
+		return cmd_layout() ? 1 : 0;
+	if (!strcmp(cmd, "golden"))
+		return cmd_golden(i < argc ? argv[i] : NULL) ? 1 : 0;
+
+	for (; i < argc; i++) {
+		const char **dst = NULL;
+
+		if (!strcmp(argv[i], "--id"))
+			dst = &id;
+		else if (!strcmp(argv[i], "--pid"))
+			dst = &pid;
+		else if (!strcmp(argv[i], "--buffer-size"))
+			dst = &size;
+		else if (!strcmp(argv[i], "-v")) {
+			verbose = true;
+			continue;
+		}
+		if (!dst || i + 1 >= argc) {
+			fail(EINVAL, "parse argument '%s'", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+		*dst = argv[++i];
+	}
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	libbpf_set_print(libbpf_print_fn);
+	if (geteuid() != 0 && strcmp(cmd, "status")) {
+		fail(EPERM, "run %s (needs root)", cmd);
+		return 1;
+	}
+	if (!strcmp(cmd, "arm"))
+		return cmd_arm(id, pid, size) ? 1 : 0;
+	if (!strcmp(cmd, "disarm"))
+		return cmd_disarm(id) ? 1 : 0;
+	if (!strcmp(cmd, "gc"))
+		return cmd_gc() ? 1 : 0;
+	if (!strcmp(cmd, "status"))
+		return cmd_status() ? 1 : 0;
+	fail(EINVAL, "parse command '%s'", cmd);
+	usage(stderr);
+	return 2;
+}
