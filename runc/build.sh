@@ -6,7 +6,7 @@
 # Go module proxy (the +ds tarball has no vendor/, hence -mod=mod).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
-. "$RT_ROOT/runc/upstream.pin"
+. "$RT_PIN"
 
 export PATH=$PATH:/usr/local/go/bin
 need_tool go golang   # the Debian 12 golang is too old for runc 1.3; install Go from go.dev into /usr/local/go
@@ -15,7 +15,7 @@ need_tool pkg-config pkg-config
 pkg-config --exists libseccomp || rt_die "libseccomp not found by pkg-config; install the Debian package libseccomp-dev"
 
 src_dir=${RT_SRC:-$RT_ROOT/build/src}
-bin=$RT_ROOT/build/bin
+bin=$src_dir/../bin
 tree=$src_dir/runc
 pristine=$src_dir/runc-pristine
 mkdir -p "$bin"
@@ -41,7 +41,7 @@ build_tree() { # DIR OUTPUT LDFLAGS
 	done
 }
 
-mapfile -t patches < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$RT_ROOT/patches/series" 2>/dev/null || true)
+mapfile -t patches < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$RT_PATCHES/series" 2>/dev/null || true)
 patch_list=$(IFS=,; echo "${patches[*]}")
 fork_version=$(tr -d '[:space:]' <"$RT_ROOT/runc/FORK_VERSION")
 

@@ -9,7 +9,7 @@
 # For a checkout the path of the directory is printed instead.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
-. "$RT_ROOT/runc/upstream.pin"
+. "$RT_PIN"
 
 verify_tarball() { # FILE
 	local got

@@ -5,10 +5,10 @@
 # Usage: regen-patches.sh [-o OUTDIR]   (default: patches/ of the repo; the tree is $RT_SRC/runc)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
-. "$RT_ROOT/runc/upstream.pin"
+. "$RT_PIN"
 need_tool git git
 
-out=$RT_ROOT/patches
+out=$RT_PATCHES
 [[ ${1:-} == -o ]] && out=${2:?-o needs a directory}
 src_dir=${RT_SRC:-$RT_ROOT/build/src}
 tree=$src_dir/runc
@@ -39,5 +39,5 @@ for f in "$tmp"/*.patch; do
 done
 mv "$out/series.tmp" "$out/series"
 # The exported commits are now the source of truth; the next build re-applies them.
-[[ $out != "$RT_ROOT/patches" ]] || rm -f "$src_dir/runc.stamp"
+[[ $out != "$RT_PATCHES" ]] || rm -f "$src_dir/runc.stamp"
 rt_log "wrote $(wc -l <"$out/series") patch(es) to $out"

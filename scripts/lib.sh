@@ -11,3 +11,7 @@ need_tool() {
 	command -v "$1" >/dev/null 2>&1 ||
 		rt_die "required tool '$1' not found; install the Debian package '$2' (apt-get install $2, or run 'make deps')"
 }
+
+# Inputs, overridable so that test/upstream/foundation.bats can feed bad ones.
+RT_PIN=${RT_PIN:-$RT_ROOT/runc/upstream.pin}
+RT_PATCHES=${RT_PATCHES:-$RT_ROOT/patches}

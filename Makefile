@@ -1,0 +1,73 @@
+# runc-trace: top-level build and test entry points. On a fresh Debian 12 machine:
+#   make build    # deps, pinned upstream fetch, patched + pristine runc, BPF helper, consumer
+#   make test     # everything CI runs; ends with "N passed, N failed, N skipped"
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+
+BIN := build/bin
+SUITE := scripts/run-suite.sh
+
+.PHONY: all deps fetch tree build runc test test-unit test-integration test-upstream \
+	test-upstream-traced upstream-baseline bench clean
+
+all: build
+
+deps: build/stamps/deps
+build/stamps/deps: scripts/deps.sh
+	scripts/deps.sh
+
+fetch: deps
+	runc/fetch.sh >/dev/null
+
+# build/src/runc = upstream tag + patches/series as commits; build/src/runc-pristine = the tag.
+tree: deps
+	runc/prepare-tree.sh
+
+runc: tree
+	runc/build.sh
+
+build: runc
+	@if [ -f bpf/Makefile ]; then echo "==> make -C bpf"; $(MAKE) -C bpf; else echo "==> bpf/Makefile absent, BPF helper not built"; fi
+	@if [ -f consumer/build.sh ]; then echo "==> consumer/build.sh"; consumer/build.sh; else echo "==> consumer/build.sh absent, consumer not built"; fi
+	@ls -l $(BIN)
+
+# Every suite runs even if an earlier one failed; the closing line sums them all and decides the
+# exit status.
+test: build
+	@scripts/summary.sh reset
+	-@$(MAKE) --no-print-directory test-unit
+	-@$(MAKE) --no-print-directory test-integration
+	-@$(MAKE) --no-print-directory test-upstream
+	-@if [ -x $(BIN)/runc-trace-bpf ]; then $(MAKE) --no-print-directory test-upstream-traced; \
+	else echo "==> $(BIN)/runc-trace-bpf absent: test-upstream-traced not run"; fi
+	@scripts/summary.sh total
+
+# The fork's own tests: foundation (fetch/patch/tool checks, patch round trip), and the unit tests
+# of bpf/ and consumer/ when those folders provide them.
+test-unit:
+	@$(SUITE) "foundation" bats -t test/upstream/foundation.bats
+	@if [ -f bpf/Makefile ] && $(MAKE) -C bpf -n test >/dev/null 2>&1; then $(SUITE) "bpf unit" $(MAKE) --no-print-directory -C bpf test; fi
+	@if [ -x consumer/test.sh ]; then $(SUITE) "consumer unit" consumer/test.sh; fi
+
+test-integration:
+	@if [ -x test/integration/run.sh ]; then $(SUITE) "integration" test/integration/run.sh; \
+	else echo "==> test/integration/run.sh absent"; fi
+
+# runc's own Go unit tests and bats suite against build/bin/runc-trace, compared with pristine
+# (test/upstream/baseline/, regenerate with `make upstream-baseline`).
+test-upstream:
+	@test/upstream/run.sh all
+
+# The same bats suite with every container traced (annotation added by test/upstream/runc-traced).
+test-upstream-traced:
+	@RUNC_UNDER_TEST=$(CURDIR)/test/upstream/runc-traced test/upstream/run.sh bats
+
+upstream-baseline: runc
+	test/upstream/run.sh --baseline all
+
+bench: build
+	@if [ -x bench/run.sh ]; then bench/run.sh; else echo "bench/run.sh absent: nothing to run"; fi
+
+clean:
+	@if [ -d build/src/runc/.git ]; then git -C build/src/runc worktree prune; fi
+	rm -rf build

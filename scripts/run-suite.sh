@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# run-suite.sh NAME CMD [ARGS...]: run one test suite for `make test` and record its counts.
+# A suite that prints a line "N passed, N failed, N skipped" is counted by its last such line; one
+# that records itself (scripts/summary.sh add) is left alone; any other counts as one test, passed
+# or failed by its exit status. A non-zero exit always counts as at least one failure.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+name=$1; shift
+summary=$here/../build/test-results/summary.tsv
+mkdir -p "$(dirname "$summary")"; touch "$summary"
+before=$(wc -l <"$summary")
+log=$(mktemp)
+"$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+if (($(wc -l <"$summary") == before)); then
+	read -r p f s < <(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -1 | awk '{ print $1, $3, $5 }')
+	if [[ -z ${p:-} ]]; then
+		p=$((rc == 0)) f=$((rc != 0)) s=0
+	elif ((rc != 0 && f == 0)); then
+		f=1
+	fi
+	"$here/summary.sh" add "$name" "$p" "$f" "$s"
+fi
+rm -f "$log"
+exit "$rc"
