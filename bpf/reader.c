@@ -41,8 +41,9 @@ static int print_record(void *ctx, void *data, size_t len)
 		printf("BAD len=%zu\n", len);
 		return 0;
 	}
-	printf("%s seq=%llu flags=0x%x size=%u pid=%u tid=%u vpid=%u vtid=%u ppid=%u uid=%u gid=%u "
+	printf("%s phase=%s seq=%llu flags=0x%x size=%u pid=%u tid=%u vpid=%u vtid=%u ppid=%u uid=%u gid=%u "
 	       "cg=%llu slot=%u comm=%.16s", h->kind <= 4 ? kinds[h->kind] : "?",
+	       (h->flags & TRACE_F_WORKLOAD) ? "workload" : "runtime",
 	       (unsigned long long)h->seq, h->flags, h->size, h->pid, h->tid, h->vpid, h->vtid, h->ppid,
 	       h->uid, h->gid, (unsigned long long)h->cgroup_id, h->slot, h->comm);
 	switch (h->kind) {

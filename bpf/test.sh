@@ -1,0 +1,277 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# bpf/test.sh - runc-trace-bpf and trace.bpf.c against the running kernel (root only).
+# Run through `make -C bpf test`. Every case arms throwaway processes placed in fresh
+# cgroups under the cgroup2 mount, reads the pinned ring buffer with trace-reader and
+# asserts on the records. Must start and end with nothing armed.
+set -u
+
+OUTPUT=${OUTPUT:-$(cd "$(dirname "$0")/.." && pwd)/build}
+HELPER=${HELPER:-$OUTPUT/bin/runc-trace-bpf}
+READER=${READER:-$OUTPUT/bpf/trace-reader}
+LOOP=${LOOP:-$OUTPUT/bpf/getppid-loop}
+PIN_DIR=/sys/fs/bpf/runc-trace
+RUN_DIR=/run/runc-trace/containers
+
+if [ "$(id -u)" != 0 ]; then
+	echo "test.sh: needs root" >&2
+	exit 1
+fi
+if mountpoint -q /sys/fs/cgroup/unified && [ "$(stat -fc %T /sys/fs/cgroup/unified)" = cgroup2fs ]; then
+	CG2=/sys/fs/cgroup/unified
+elif [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+	CG2=/sys/fs/cgroup
+else
+	echo "test.sh: no cgroup2 mount" >&2
+	exit 1
+fi
+
+TMP=$(mktemp -d /tmp/runc-trace-test.XXXXXX)
+PASSED=0
+FAILED=0
+CGROUPS=()
+PIDS=()
+N=0
+
+pass() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && sed 's/^/    /' <<<"$2" | head -20; }
+check() { # check NAME COMMAND...: passes if the command succeeds
+	local name=$1
+	shift
+	if "$@" >"$TMP/check.out" 2>&1; then pass "$name"; else fail "$name" "$(cat "$TMP/check.out")"; fi
+}
+
+new_cgroup() {
+	N=$((N + 1))
+	CG=$CG2/runc-trace-test-$$-$N
+	mkdir "$CG"
+	CGROUPS+=("$CG")
+}
+
+# start_blocked CMD...: a shell in $CG blocked opening a fifo; released by `release`, then execs CMD.
+start_blocked() {
+	FIFO=$TMP/fifo.$N
+	rm -f "$FIFO"
+	mkfifo "$FIFO"
+	sh -c 'read x < "$0"; exec "$@"' "$FIFO" "$@" >"$TMP/out.$N" 2>&1 &
+	P=$!
+	PIDS+=("$P")
+	echo "$P" >"$CG/cgroup.procs"
+	for _ in $(seq 200); do
+		[ "$(cat /proc/$P/comm 2>/dev/null)" = sh ] && grep -qE '^(2|257) ' /proc/$P/syscall 2>/dev/null && return 0
+		sleep 0.01
+	done
+	echo "start_blocked: $P never blocked on $FIFO" >&2
+	return 1
+}
+
+release() { echo go >"$FIFO"; wait "$P" 2>/dev/null; }
+
+arm() { echo "${META:-{\"test\":true\}}" | "$HELPER" arm "$@"; }
+
+records() { "$READER" "$PIN_DIR/containers/$1"; }
+
+nothing_left() {
+	[ ! -e "$PIN_DIR" ] || { echo "$PIN_DIR still exists:"; ls -la "$PIN_DIR"; return 1; }
+	[ -z "$(ls -A "$RUN_DIR" 2>/dev/null | grep -v '^lock$')" ] || { echo "left in $RUN_DIR:"; ls -la "$RUN_DIR"; return 1; }
+}
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for id in $(ls "$RUN_DIR" 2>/dev/null | sed -n 's/\.json$//p' | grep '^t-'); do "$HELPER" disarm --id "$id"; done
+	for ((i = ${#CGROUPS[@]} - 1; i >= 0; i--)); do
+		[ -d "${CGROUPS[$i]}" ] || continue
+		find "${CGROUPS[$i]}" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+if [ -e "$PIN_DIR" ]; then
+	echo "test.sh: $PIN_DIR exists: a container is armed on this host; refusing to run" >&2
+	exit 1
+fi
+
+# ---- static: layout and golden -------------------------------------------------------------
+"$HELPER" layout >"$TMP/layout.json"
+check "layout is valid JSON with abi 1" python3 -c '
+import json,sys; l=json.load(open(sys.argv[1]))
+assert l["abi"]==1, l["abi"]
+s=l["structs"]
+assert s["trace_hdr"]["size"]==80 and s["trace_syscall"]["size"]==152, s
+assert s["trace_syscall_strings"]["size"]==920 and s["trace_fork"]["size"]==96, s
+assert s["trace_exec"]["size"]==344 and s["trace_exit"]["size"]==88, s
+assert all(v["size"]%8==0 for k,v in s.items()), "8-byte aligned"
+assert s["trace_syscall"]["fields"]["nr"]["offset"]==144
+' "$TMP/layout.json"
+"$HELPER" golden "$TMP/golden.bin"
+"$READER" --file "$TMP/golden.bin" >"$TMP/golden.txt"
+check "golden file holds 5 records (1600 bytes) that decode back" bash -c "
+[ \$(stat -c %s $TMP/golden.bin) = 1600 ] &&
+[ \$(wc -l < $TMP/golden.txt) = 5 ] &&
+grep -q '^SYSCALL phase=workload seq=0 flags=0x109 size=920 .* nr=59 ret=0 .* str0=\"/bin/echo\" str1=\"echo hello world\"' $TMP/golden.txt &&
+grep -q '^EXIT phase=workload seq=5 flags=0x61 size=88 .* exit_code=256' $TMP/golden.txt || { cat $TMP/golden.txt; false; }"
+
+# ---- bad arguments leave nothing -------------------------------------------------------------
+new_cgroup
+start_blocked /bin/true
+bad_arm() { # bad_arm NAME EXPECTED_STDERR ARGS...
+	local name=$1 want=$2
+	shift 2
+	if arm "$@" >"$TMP/bad.out" 2>&1; then
+		fail "$name: accepted" "$(cat "$TMP/bad.out")"
+	elif ! grep -q "^runc-trace-bpf: failed to $want" "$TMP/bad.out"; then
+		fail "$name: unclear error" "$(cat "$TMP/bad.out")"
+	elif ! nothing_left >"$TMP/left.out" 2>&1; then
+		fail "$name: left state behind" "$(cat "$TMP/left.out")"
+	else
+		pass "$name: $(cat "$TMP/bad.out")"
+	fi
+}
+bad_arm "bad --id ../x" "parse --id" --id ../x --pid "$P"
+bad_arm "bad --id .." "parse --id" --id .. --pid "$P"
+bad_arm "bad --id a/b" "parse --id" --id a/b --pid "$P"
+bad_arm "empty --id" "parse --id" --id "" --pid "$P"
+bad_arm "bad --pid abc" "parse --pid" --id t-bad --pid abc
+bad_arm "bad --pid 0" "parse --pid" --id t-bad --pid 0
+bad_arm "bad --pid -1" "parse --pid" --id t-bad --pid -1
+bad_arm "dead --pid" "open pidfd" --id t-bad --pid 2147483000
+bad_arm "pid in the root cgroup" "find v2 cgroup" --id t-bad --pid 1
+bad_arm "--buffer-size not a power of two" "parse --buffer-size" --id t-bad --pid "$P" --buffer-size 100000
+bad_arm "--buffer-size too small" "parse --buffer-size" --id t-bad --pid "$P" --buffer-size 4096
+bad_arm "--buffer-size too large" "parse --buffer-size" --id t-bad --pid "$P" --buffer-size $((1 << 31))
+META='[1]' bad_arm "meta not an object" "parse container metadata" --id t-bad --pid "$P"
+META='{"a":' bad_arm "meta truncated" "parse container metadata" --id t-bad --pid "$P"
+META='{"a":1} x' bad_arm "meta trailing garbage" "parse container metadata" --id t-bad --pid "$P"
+release
+
+# ---- basic: the entrypoint's execve is the first workload record ------------------------------
+new_cgroup
+CG_MAIN=$CG
+start_blocked /bin/echo hello "big world"
+MAIN_PID=$P
+META='{"bundle":"/x","n":[1,2.5e3,true,null,"s\"q"]}' arm --id t-main --pid "$P" --buffer-size 1048576
+check "arm creates pins (0700) and the container file (0600)" bash -c "
+[ \$(stat -c %a $PIN_DIR) = 700 ] && [ \$(stat -c %a $PIN_DIR/containers) = 700 ] &&
+[ -e $PIN_DIR/containers/t-main ] && [ -e $PIN_DIR/link_sys_enter ] && [ -e $PIN_DIR/tasks ] &&
+[ \$(stat -c %a $RUN_DIR/t-main.json) = 600 ] && [ \$(stat -c %a $RUN_DIR) = 700 ]"
+check "container file has the ADR fields and meta verbatim" python3 -c '
+import json,sys; j=json.load(open(sys.argv[1]))
+for k in ("id","slot","gen","cgroup_id","cgroup_path","init_pid","ringbuf","armed_boot_ns","abi","meta"): assert k in j, k
+assert j["id"]=="t-main" and j["init_pid"]==int(sys.argv[2]) and j["abi"]==1
+assert j["meta"]=={"bundle":"/x","n":[1,2.5e3,True,None,"s\"q"]}, j["meta"]
+import os; assert os.stat(sys.argv[3]).st_ino==j["cgroup_id"]
+assert j["ringbuf_size"]==1048576
+' "$RUN_DIR/t-main.json" "$P" "$CG"
+check "arming the same id twice fails" bash -c "
+! echo '{}' | $HELPER arm --id t-main --pid $P 2>$TMP/twice.err && grep -q 'failed to arm container t-main: File exists' $TMP/twice.err"
+check "arming a second id on the same cgroup fails and leaves t-main intact" bash -c "
+! echo '{}' | $HELPER arm --id t-dup --pid $P 2>$TMP/dup.err && grep -q 'failed to register cgroup' $TMP/dup.err &&
+[ ! -e $RUN_DIR/t-dup.json ] && [ ! -e $PIN_DIR/containers/t-dup ] && [ -e $PIN_DIR/containers/t-main ]"
+# an untraced process running at the same time
+/bin/sh -c '/bin/true untraced; echo $$ > '"$TMP"'/untraced.pid'
+release
+UNTRACED=$(cat "$TMP/untraced.pid")
+records t-main >"$TMP/main.txt"
+check "records were produced" test -s "$TMP/main.txt"
+check "first workload record is the execve of the entrypoint with argv" bash -c "
+grep -m1 'phase=workload' $TMP/main.txt | grep -q '^SYSCALL .* nr=59 ret=0 .* str0=\"/bin/echo\" str1=\"/bin/echo hello big world\"' ||
+{ grep -m1 phase=workload $TMP/main.txt; false; }"
+check "execve record flags: WORKLOAD|STRINGS|STR1_ARGV" bash -c "grep -m1 'phase=workload' $TMP/main.txt | grep -q 'flags=0x109 '"
+check "runtime records precede it, and no runtime record follows" bash -c "
+first=\$(grep -n -m1 phase=workload $TMP/main.txt | cut -d: -f1)
+[ \$first -gt 1 ] && ! tail -n +\$first $TMP/main.txt | grep -q phase=runtime"
+check "EXEC record carries bprm->filename" grep -q '^EXEC phase=runtime .* comm=echo old_tid=[0-9]* filename="/bin/echo"' "$TMP/main.txt"
+check "sequence numbers are 0..n-1 without gaps" bash -c "
+sed -n 's/.* seq=\([0-9]*\) .*/\1/p' $TMP/main.txt | awk '\$1 != NR-1 { exit 1 }'"
+check "last record is the init's EXIT with GROUP_DEAD|INIT" bash -c "tail -1 $TMP/main.txt | grep -q '^EXIT phase=workload .* flags=0x61 .* pid=$MAIN_PID .* exit_code=0'"
+check "path strings are read (openat of libc)" grep -q 'nr=257 .*str0="/lib/x86_64-linux-gnu/libc.so.6"' "$TMP/main.txt"
+check "header ids: pid=tid=vpid=$MAIN_PID, cgroup id of the container" bash -c "
+cgid=\$(stat -c %i $CG); ! grep -v \"pid=$MAIN_PID tid=$MAIN_PID vpid=$MAIN_PID vtid=$MAIN_PID .* cg=\$cgid slot=\" $TMP/main.txt | grep -q ."
+check "the untraced process produced nothing" bash -c "! grep -qE 'pid=$UNTRACED |untraced' $TMP/main.txt"
+check "status reports seq and no loss" bash -c "$HELPER status | python3 -c '
+import json,sys; s=json.load(sys.stdin); c=[c for c in s[\"containers\"] if c[\"id\"]==\"t-main\"][0]
+assert s[\"loaded\"] and c[\"lost\"]==0 and c[\"seq\"]==$(wc -l <"$TMP/main.txt"), c'"
+
+# ---- namespaces, child cgroups, fork/threads, exec into the cgroup --------------------------------
+new_cgroup
+CG_NS=$CG
+cat >"$TMP/ns.sh" <<EOF
+mkdir $CG/child
+echo \$\$ > $CG/child/cgroup.procs
+/bin/true in-child-cgroup
+unshare -m -p -n -u -i -f /bin/sh -c '/bin/true in-namespaces; exec /bin/true ns-init-exec'
+/bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/9' 2>/dev/null
+python3 -c 'import threading; t=threading.Thread(target=lambda: open("/nonexistent-thread-path")); t.start(); t.join()' 2>/dev/null
+/bin/nonexistent-binary arg1 arg2 2>/dev/null
+exit 3
+EOF
+start_blocked /bin/sh "$TMP/ns.sh"
+NS_PID=$P
+arm --id t-ns --pid "$P"
+release
+records t-ns >"$TMP/ns.txt"
+check "a task moved to a child cgroup stays traced" grep -q 'nr=59 ret=0 .*str1="/bin/true in-child-cgroup"' "$TMP/ns.txt"
+check "the child cgroup was registered (cgroup_mkdir)" bash -c "
+id=\$(stat -c %i $CG/child); grep -q \"cg=\$id \" $TMP/ns.txt"
+check "unshare -m -p -n -u -i -f children stay traced, vpid from their pid namespace" bash -c "
+grep 'nr=59 ret=0 .*str1=\"/bin/true in-namespaces\"' $TMP/ns.txt | grep -q 'vpid=2 vtid=2' &&
+grep 'nr=59 ret=0 .*str1=\"/bin/true ns-init-exec\"' $TMP/ns.txt | grep -q 'vpid=1 vtid=1'"
+check "FORK records, with the child's pid-ns ids" grep -q '^FORK .* child_vpid=1 child_vtid=1' "$TMP/ns.txt"
+check "the forked child's return from clone is recorded (ret=0)" grep -qE '^SYSCALL .* nr=(56|435) ret=0 ' "$TMP/ns.txt"
+check "connect records the sockaddr (AF_INET 127.0.0.1:9)" grep -q 'flags=0x89 .* nr=42 ret=-111 .*str1="020000097f000001' "$TMP/ns.txt"
+check "threads are traced (FORK with TRACE_F_THREAD, the thread's openat)" bash -c "
+grep -qE '^FORK phase=workload seq=[0-9]+ flags=0x11 ' $TMP/ns.txt &&
+grep 'str0=\"/nonexistent-thread-path\"' $TMP/ns.txt | grep -vq 'pid=\([0-9]*\) tid=\1 '"
+check "a failed execve records argv from the caller's pointers" grep -q 'nr=59 ret=-2 .*str0="/bin/nonexistent-binary" str1="/bin/nonexistent-binary arg1 arg2"' "$TMP/ns.txt"
+check "init EXIT carries its exit status" bash -c "tail -1 $TMP/ns.txt | grep -q '^EXIT .* flags=0x61 .* pid=$NS_PID .* exit_code=768'"
+cgroups_of_ns=$("$HELPER" status | python3 -c 'import json,sys; print(json.load(sys.stdin)["cgroups"])')
+check "cgroups map holds t-main, t-ns and t-ns/child" test "$cgroups_of_ns" = 3
+
+# runc exec: a process attached to the container's cgroup after arm becomes traced (phase runtime)
+FIFO2=$TMP/fifo-exec
+mkfifo "$FIFO2"
+sh -c 'read x < "$0"; exec /bin/echo exec-marker' "$FIFO2" >/dev/null &
+EXEC_PID=$!
+PIDS+=("$EXEC_PID")
+sleep 0.2
+echo "$EXEC_PID" >"$CG_MAIN/cgroup.procs"
+echo go >"$FIFO2"
+wait "$EXEC_PID"
+records t-main >"$TMP/exec.txt"
+check "runc exec: a task attached to the cgroup is traced, runtime until its execve" bash -c "
+grep -q '^SYSCALL phase=runtime .* pid=$EXEC_PID .* nr=0 ' $TMP/exec.txt &&
+grep -m1 'phase=workload .* pid=$EXEC_PID ' $TMP/exec.txt | grep -q 'nr=59 ret=0 .*str1=\"/bin/echo exec-marker\"'"
+
+# ---- ring full: losses are counted and show as sequence gaps ---------------------------------------
+new_cgroup
+start_blocked "$LOOP" 20000
+arm --id t-lost --pid "$P" --buffer-size 65536
+release
+records t-lost >"$TMP/lost.txt"
+check "a full ring counts lost records; seq + lost account for everything" bash -c "$HELPER status | python3 -c '
+import json,sys; s=json.load(sys.stdin); c=[c for c in s[\"containers\"] if c[\"id\"]==\"t-lost\"][0]
+got=$(wc -l <"$TMP/lost.txt")
+assert c[\"lost\"]>0 and got+c[\"lost\"]==c[\"seq\"], (c, got)'"
+
+# ---- disarm and gc ---------------------------------------------------------------------------------
+"$HELPER" disarm --id t-lost
+check "disarm of one container keeps the others" bash -c "[ -e $PIN_DIR/link_sys_exit ] && [ ! -e $PIN_DIR/containers/t-lost ] && [ ! -e $RUN_DIR/t-lost.json ]"
+check "disarm of an unknown id succeeds quietly" bash -c "[ -z \"\$($HELPER disarm --id t-never-armed 2>&1)\" ]"
+check "disarm with a bad id fails" bash -c "! $HELPER disarm --id ../x"
+# gc: the t-ns container's processes are gone; remove its cgroups
+rmdir "$CG_NS/child" "$CG_NS"
+"$HELPER" gc
+check "gc drops a container whose cgroup is gone, and its cgroups entries" bash -c "
+[ ! -e $RUN_DIR/t-ns.json ] && [ ! -e $PIN_DIR/containers/t-ns ] &&
+[ \$($HELPER status | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"cgroups\"])') = 1 ]"
+"$HELPER" disarm --id t-main
+"$HELPER" disarm --id t-main
+check "disarming the last container leaves nothing (pins, maps, links, files)" nothing_left
+check "no BPF program of ours stays loaded (links are released asynchronously)" bash -c "
+for i in \$(seq 50); do bpftool prog show 2>/dev/null | grep -qE 'name (sys_enter|sys_exit|sched_process_fo)' || exit 0; sleep 0.1; done; exit 1"
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
