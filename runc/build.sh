@@ -34,10 +34,13 @@ testbins=(recvtty sd-helper seccompagent fs-idmap pidfd-kill remap-rootfs)
 build_tree() { # DIR OUTPUT LDFLAGS
 	local dir=$1 out=$2 ldflags=$3 t
 	rt_log "go build $(basename "$out") (from ${dir#"$RT_ROOT"/})"
-	(cd "$dir" && go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$out" .)
+	# Build beside and rename: a suite running the old binary never sees a half-written file.
+	(cd "$dir" && go build -trimpath -buildvcs=false -tags "$tags" -ldflags "$ldflags" -o "$out.tmp" .)
+	mv -f "$out.tmp" "$out"
 	mkdir -p "$dir/tests/cmd/_bin"
 	for t in "${testbins[@]}"; do
-		(cd "$dir" && go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "tests/cmd/_bin/$t" "./tests/cmd/$t")
+		(cd "$dir" && go build -trimpath -buildvcs=false -tags "$tags" -ldflags "$ldflags" -o "tests/cmd/_bin/$t.tmp" "./tests/cmd/$t")
+		mv -f "$dir/tests/cmd/_bin/$t.tmp" "$dir/tests/cmd/_bin/$t"
 	done
 }
 
@@ -45,8 +48,13 @@ mapfile -t patches < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$RT_PATC
 patch_list=$(IFS=,; echo "${patches[*]}")
 fork_version=$(tr -d '[:space:]' <"$RT_ROOT/runc/FORK_VERSION")
 
-build_tree "$pristine" "$bin/runc-pristine" \
-	"-X main.gitCommit=$(git -C "$pristine" rev-parse HEAD)"
+# Pristine only changes with the pin (runc/prepare-tree.sh removes the binary then).
+if [[ -x $bin/runc-pristine && $bin/runc-pristine -nt $pristine.stamp && -x $pristine/tests/cmd/_bin/remap-rootfs ]]; then
+	rt_log "runc-pristine up to date"
+else
+	build_tree "$pristine" "$bin/runc-pristine" \
+		"-X main.gitCommit=$(git -C "$pristine" rev-parse HEAD)"
+fi
 build_tree "$tree" "$bin/runc-trace" \
 	"-X main.gitCommit=$(git -C "$tree" rev-parse HEAD) -X main.traceForkVersion=$fork_version -X main.tracePatches=$patch_list"
 "$bin/runc-trace" --version >&2
