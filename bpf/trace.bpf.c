@@ -180,7 +180,7 @@ static __always_inline void fill_hdr(struct trace_hdr *h, __u16 kind, __u16 flag
 	h->tid = (__u32)id;
 	h->vpid = t->vpid;
 	h->vtid = t->vtid;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->ppid = task->real_parent->tgid;	/* BTF pointer walk: no helper call on the hot path */
 	h->uid = (__u32)ugid;
 	h->gid = ugid >> 32;
 	h->slot = t->slot;
