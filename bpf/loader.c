@@ -36,15 +36,24 @@
 #include "trace.skel.h"
 
 #define BPFFS		"/sys/fs/bpf"
-#define PIN_DIR		BPFFS "/runc-trace"
-#define PIN_CONTAINERS	PIN_DIR "/containers"
-#define RUN_DIR		"/run/runc-trace"
-#define RUN_CONTAINERS	RUN_DIR "/containers"
-#define LOCK_FILE	RUN_DIR "/lock"
+#define PIN_DIR		pin_dir
+#define PIN_CONTAINERS	pin_containers
+#define RUN_DIR		run_dir
+#define RUN_CONTAINERS	run_containers
+#define LOCK_FILE	lock_file
 #define META_MAX	(1 << 20)
 #define ID_MAX		1024
 
 static bool verbose;
+
+/*
+ * Where the shared state lives. Tests (bpf/test.sh) point both elsewhere through
+ * RUNC_TRACE_BPF_PIN_DIR / RUNC_TRACE_BPF_RUN_DIR to get a private instance that
+ * neither sees nor disturbs containers armed by a real runc on the same host.
+ */
+static const char *pin_dir = BPFFS "/runc-trace";
+static const char *run_dir = "/run/runc-trace";
+static char pin_containers[PATH_MAX], run_containers[PATH_MAX], lock_file[PATH_MAX];
 
 static const char *const map_names[] = { "slots", "cgroups", "buffers", "tasks", "scratch" };
 static const char *const prog_names[] = {
@@ -1340,6 +1349,18 @@ int main(int argc, char **argv)
 		}
 		*dst = argv[++i];
 	}
+	if (getenv("RUNC_TRACE_BPF_PIN_DIR"))
+		pin_dir = getenv("RUNC_TRACE_BPF_PIN_DIR");
+	if (getenv("RUNC_TRACE_BPF_RUN_DIR"))
+		run_dir = getenv("RUNC_TRACE_BPF_RUN_DIR");
+	if (strncmp(pin_dir, BPFFS "/", strlen(BPFFS) + 1) || strstr(pin_dir, "..") ||
+	    run_dir[0] != '/' || strstr(run_dir, "..") || strlen(pin_dir) > 256 || strlen(run_dir) > 256) {
+		fail(EINVAL, "use state directories %s and %s", pin_dir, run_dir);
+		return 2;
+	}
+	snprintf(pin_containers, sizeof(pin_containers), "%s/containers", pin_dir);
+	snprintf(run_containers, sizeof(run_containers), "%s/containers", run_dir);
+	snprintf(lock_file, sizeof(lock_file), "%s/lock", run_dir);
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	libbpf_set_print(libbpf_print_fn);
 	if (geteuid() != 0 && strcmp(cmd, "status")) {

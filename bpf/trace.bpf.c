@@ -431,55 +431,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
-{
-	struct trace_task *pt = bpf_task_storage_get(&tasks, parent, 0, 0);
-	struct trace_task *ct;
-	struct trace_fork *r;
-	struct trace_slot *s;
-	__u32 vpid = 0, vtid = 0;
-	__u64 seq;
-	void *rb;
-
-	if (!pt)
-		return 0;
-	s = task_slot(pt, parent);
-	if (!s)
-		return 0;
-	task_vids(child, &vpid, &vtid);
-	ct = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (ct) {
-		/* the child returns from the same clone: its exit record reuses the parent's entry */
-		ct->slot = pt->slot;
-		ct->gen = pt->gen;
-		ct->flags = pt->flags;
-		ct->nr = pt->nr;
-		ct->ts = pt->ts;
-		ct->args[0] = pt->args[0];
-		ct->args[1] = pt->args[1];
-		ct->args[2] = pt->args[2];
-		ct->args[3] = pt->args[3];
-		ct->args[4] = pt->args[4];
-		ct->args[5] = pt->args[5];
-		ct->vpid = vpid;
-		ct->vtid = vtid;
-		ct->filename_len = 0;
-	}
-	r = reserve(s, pt, sizeof(*r), &rb, &seq);
-	if (!r)
-		return 0;
-	fill_hdr(&r->hdr, TRACE_REC_FORK,
-		 BPF_CORE_READ(child, tgid) == BPF_CORE_READ(parent, tgid) ? TRACE_F_THREAD : 0,
-		 sizeof(*r), seq, pt, parent);
-	r->child_pid = BPF_CORE_READ(child, tgid);
-	r->child_tid = BPF_CORE_READ(child, pid);
-	r->child_vpid = vpid;
-	r->child_vtid = vtid;
-	submit(rb, r, sizeof(*r));
-	return 0;
-}
-
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -548,35 +499,116 @@ static __always_inline bool on_default_hierarchy(struct cgroup *cgrp)
 	return BPF_CORE_READ(cgrp, root, hierarchy_id) == 0;
 }
 
-/* runc exec: a task joining a registered cgroup becomes traced, in phase runtime. */
-SEC("tp_btf/cgroup_attach_task")
-int BPF_PROG(cgroup_attach_task, struct cgroup *dst, const char *path, struct task_struct *task,
-	     bool threadgroup)
-{
-	struct trace_slot *s;
-	struct trace_task *t;
-	__u64 cgid;
-	__u32 *slot, key;
+/* Open-coded task iterator (kernel >= 6.7); weak, so a kernel without it traces only the leader. */
+extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task, unsigned int flags) __weak __ksym;
+extern struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __weak __ksym;
+extern void bpf_iter_task_destroy(struct bpf_iter_task *it) __weak __ksym;
 
-	if (!on_default_hierarchy(dst))
-		return 0;
-	cgid = BPF_CORE_READ(dst, kn, id);
-	slot = bpf_map_lookup_elem(&cgroups, &cgid);
-	if (!slot)
-		return 0;
-	key = *slot;
-	s = bpf_map_lookup_elem(&slots, &key);
-	if (!s || !s->cgroup_id)
-		return 0;
-	t = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!t || (t->slot == key && t->gen == s->gen))
-		return 0;	/* moving inside its own container keeps its phase */
+/* Starts tracing `task` for slot `key`, in phase runtime, unless it is already traced there. */
+static __always_inline void adopt(struct task_struct *task, __u32 key, __u32 gen)
+{
+	struct trace_task *t = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!t || (t->slot == key && t->gen == gen))
+		return;	/* moving inside its own container keeps its phase */
 	t->slot = key;
-	t->gen = s->gen;
+	t->gen = gen;
 	t->flags = 0;
 	t->vpid = 0;
 	t->vtid = 0;
 	t->filename_len = 0;
+}
+
+/* The slot a v2 cgroup is registered to, or NULL. */
+static __always_inline struct trace_slot *cgroup_slot(__u64 cgid, __u32 *key)
+{
+	struct trace_slot *s;
+	__u32 *slot = bpf_map_lookup_elem(&cgroups, &cgid);
+
+	if (!slot)
+		return NULL;
+	*key = *slot;
+	s = bpf_map_lookup_elem(&slots, key);
+	return s && s->cgroup_id ? s : NULL;
+}
+
+/* runc exec: a task (or thread group) joining a registered cgroup becomes traced, in phase runtime. */
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(cgroup_attach_task, struct cgroup *dst, const char *path, struct task_struct *task,
+	     bool threadgroup)
+{
+	struct bpf_iter_task it;
+	struct task_struct *th;
+	struct trace_slot *s;
+	__u32 key = 0;
+
+	if (!on_default_hierarchy(dst))
+		return 0;
+	s = cgroup_slot(dst->kn->id, &key);
+	if (!s)
+		return 0;
+	if (!threadgroup || !bpf_iter_task_new) {
+		adopt(task, key, s->gen);
+		return 0;
+	}
+	/* the tracepoint fires once, for the leader, when a whole process moves (cgroup.procs) */
+	bpf_iter_task_new(&it, task, BPF_TASK_ITER_PROC_THREADS);
+	while ((th = bpf_iter_task_next(&it)))
+		adopt(th, key, s->gen);
+	bpf_iter_task_destroy(&it);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct trace_task *pt = bpf_task_storage_get(&tasks, parent, 0, 0);
+	struct trace_task *ct;
+	struct trace_fork *r;
+	struct trace_slot *s;
+	__u32 vpid = 0, vtid = 0, key = 0;
+	__u64 seq;
+	void *rb;
+
+	if (!pt) {
+		/* clone3(CLONE_INTO_CGROUP) puts a child straight into a container's cgroup */
+		s = cgroup_slot(child->cgroups->dfl_cgrp->kn->id, &key);
+		if (s)
+			adopt(child, key, s->gen);
+		return 0;
+	}
+	s = task_slot(pt, parent);
+	if (!s)
+		return 0;
+	task_vids(child, &vpid, &vtid);
+	ct = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ct) {
+		/* the child returns from the same clone: its exit record reuses the parent's entry */
+		ct->slot = pt->slot;
+		ct->gen = pt->gen;
+		ct->flags = pt->flags;
+		ct->nr = pt->nr;
+		ct->ts = pt->ts;
+		ct->args[0] = pt->args[0];
+		ct->args[1] = pt->args[1];
+		ct->args[2] = pt->args[2];
+		ct->args[3] = pt->args[3];
+		ct->args[4] = pt->args[4];
+		ct->args[5] = pt->args[5];
+		ct->vpid = vpid;
+		ct->vtid = vtid;
+		ct->filename_len = 0;
+	}
+	r = reserve(s, pt, sizeof(*r), &rb, &seq);
+	if (!r)
+		return 0;
+	fill_hdr(&r->hdr, TRACE_REC_FORK, child->tgid == parent->tgid ? TRACE_F_THREAD : 0,
+		 sizeof(*r), seq, pt, parent);
+	r->child_pid = child->tgid;
+	r->child_tid = child->pid;
+	r->child_vpid = vpid;
+	r->child_vtid = vtid;
+	submit(rb, r, sizeof(*r));
 	return 0;
 }
 
