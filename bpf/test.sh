@@ -209,12 +209,13 @@ echo \$\$ > $CG/child/cgroup.procs
 unshare -m -p -n -u -i -f /bin/sh -c '/bin/true in-namespaces; exec /bin/true ns-init-exec'
 /bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/9' 2>/dev/null
 python3 -c 'import threading; t=threading.Thread(target=lambda: open("/nonexistent-thread-path")); t.start(); t.join()' 2>/dev/null
+python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); s.sendto(b"x", s.getsockname()); s.recvfrom(10)'
 /bin/nonexistent-binary arg1 arg2 2>/dev/null
 exit 3
 EOF
 start_blocked /bin/sh "$TMP/ns.sh"
 NS_PID=$P
-arm --id t-ns --pid "$P"
+arm --id t-ns --pid "$P" --buffer-size 33554432  # python startup: ~20k records, ~8 MiB
 release
 records t-ns >"$TMP/ns.txt"
 check "a task moved to a child cgroup stays traced" grep -q 'nr=59 ret=0 .*str1="/bin/true in-child-cgroup"' "$TMP/ns.txt"
@@ -229,6 +230,10 @@ check "connect records the sockaddr (AF_INET 127.0.0.1:9)" grep -q 'flags=0x89 .
 check "threads are traced (FORK with TRACE_F_THREAD, the thread's openat)" bash -c "
 grep -qE '^FORK phase=workload seq=[0-9]+ flags=0x11 ' $TMP/ns.txt &&
 grep 'str0=\"/nonexistent-thread-path\"' $TMP/ns.txt | grep -vq 'pid=\([0-9]*\) tid=\1 '"
+check "bind/sendto record the address given, recvfrom the peer the kernel wrote back" bash -c "
+grep -q 'flags=0x89 .* nr=49 ret=0 .*str1=\"020000007f000001' $TMP/ns.txt &&
+grep -q 'flags=0x89 .* nr=44 ret=1 .*str1=\"0200....7f000001' $TMP/ns.txt &&
+grep -q 'flags=0x89 .* nr=45 ret=1 .*str1=\"0200....7f000001' $TMP/ns.txt"
 check "a failed execve records argv from the caller's pointers" grep -q 'nr=59 ret=-2 .*str0="/bin/nonexistent-binary" str1="/bin/nonexistent-binary arg1 arg2"' "$TMP/ns.txt"
 check "init EXIT carries its exit status" bash -c "tail -1 $TMP/ns.txt | grep -q '^EXIT .* flags=0x61 .* pid=$NS_PID .* exit_code=768'"
 cgroups_of_ns=$("$HELPER" status | python3 -c 'import json,sys; print(json.load(sys.stdin)["cgroups"])')
@@ -248,6 +253,37 @@ records t-main >"$TMP/exec.txt"
 check "runc exec: a task attached to the cgroup is traced, runtime until its execve" bash -c "
 grep -q '^SYSCALL phase=runtime .* pid=$EXEC_PID .* nr=0 ' $TMP/exec.txt &&
 grep -m1 'phase=workload .* pid=$EXEC_PID ' $TMP/exec.txt | grep -q 'nr=59 ret=0 .*str1=\"/bin/echo exec-marker\"'"
+
+# runc exec of a multi-threaded process: every thread of the moved group becomes traced
+FIFO3=$TMP/fifo-threads
+mkfifo "$FIFO3"
+exec 7<>"$FIFO3"
+python3 -c '
+import threading, sys
+e = threading.Event()
+def f():
+    e.wait()
+    try: open("/nonexistent-after-attach")
+    except OSError: pass
+t = threading.Thread(target=f); t.start(); sys.stdin.readline(); e.set(); t.join()' <&7 &
+MT_PID=$!
+PIDS+=("$MT_PID")
+for _ in $(seq 200); do [ "$(ls /proc/$MT_PID/task 2>/dev/null | wc -l)" -ge 2 ] && break; sleep 0.01; done
+echo "$MT_PID" >"$CG_MAIN/cgroup.procs"
+echo go >&7
+wait "$MT_PID"
+exec 7>&-
+records t-main >"$TMP/threads.txt"
+check "runc exec of a thread group: a non-leader thread is traced too" bash -c "
+grep 'str0=\"/nonexistent-after-attach\"' $TMP/threads.txt | grep -q 'pid=$MT_PID tid=[0-9]* ' &&
+! grep 'str0=\"/nonexistent-after-attach\"' $TMP/threads.txt | grep -q 'pid=$MT_PID tid=$MT_PID '"
+
+# clone3(CLONE_INTO_CGROUP): a child born straight into the container's cgroup is traced
+CLONED=$("$OUTPUT/bpf/clone-into-cgroup" "$CG_MAIN" /bin/echo clone-into-cgroup-marker 2>&1 | tail -1)
+records t-main >"$TMP/clone.txt"
+check "clone3(CLONE_INTO_CGROUP): the child is traced from its first syscall, exec as workload" bash -c "
+grep -m1 'pid=$CLONED ' $TMP/clone.txt | grep -q 'phase=runtime' &&
+grep -q 'phase=workload .* pid=$CLONED .* nr=59 ret=0 .*str1=\"/bin/echo clone-into-cgroup-marker\"' $TMP/clone.txt"
 
 # ---- ring full: losses are counted and show as sequence gaps ---------------------------------------
 new_cgroup
