@@ -296,6 +296,31 @@ import json,sys; s=json.load(sys.stdin); c=[c for c in s[\"containers\"] if c[\"
 got=$(wc -l <"$TMP/lost.txt")
 assert c[\"lost\"]>0 and got+c[\"lost\"]==c[\"seq\"], (c, got)'"
 
+# ---- a slot's next tenant never sees tasks of the previous one (gen) --------------------------------
+new_cgroup
+CG_OLD=$CG
+FIFO_OLD=$TMP/fifo-old
+mkfifo "$FIFO_OLD"
+sh -c 'read x < "$0"; exec /bin/echo old-tenant-marker' "$FIFO_OLD" >/dev/null &
+OLD_PID=$!
+PIDS+=("$OLD_PID")
+sleep 0.2
+echo "$OLD_PID" >"$CG/cgroup.procs"
+arm --id t-old --pid "$OLD_PID"
+OLD_SLOT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["slot"])' "$RUN_DIR/t-old.json")
+"$HELPER" disarm --id t-old
+new_cgroup
+start_blocked /bin/true new-tenant
+arm --id t-new --pid "$P"
+NEW_SLOT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["slot"])' "$RUN_DIR/t-new.json")
+echo go >"$FIFO_OLD"
+wait "$OLD_PID"
+release
+records t-new >"$TMP/new.txt"
+check "slot $OLD_SLOT reused by the next arm, with a new gen" test "$OLD_SLOT" = "$NEW_SLOT"
+check "tasks of the previous tenant are ignored" bash -c "grep -q 'new-tenant' $TMP/new.txt && ! grep -qE 'pid=$OLD_PID |old-tenant-marker' $TMP/new.txt"
+"$HELPER" disarm --id t-new
+
 # ---- disarm and gc ---------------------------------------------------------------------------------
 "$HELPER" disarm --id t-lost
 check "disarm of one container keeps the others" bash -c "[ -e $PIN_DIR/link_sys_exit ] && [ ! -e $PIN_DIR/containers/t-lost ] && [ ! -e $RUN_DIR/t-lost.json ]"
@@ -303,10 +328,19 @@ check "disarm of an unknown id succeeds quietly" bash -c "[ -z \"\$($HELPER disa
 check "disarm with a bad id fails" bash -c "! $HELPER disarm --id ../x"
 # gc: the t-ns container's processes are gone; remove its cgroups
 rmdir "$CG_NS/child" "$CG_NS"
+# and a cgroup that was recreated under the same path is another cgroup
+new_cgroup
+start_blocked /bin/true
+arm --id t-recreated --pid "$P"
+release
+rmdir "$CG"
+mkdir "$CG"
 "$HELPER" gc
 check "gc drops a container whose cgroup is gone, and its cgroups entries" bash -c "
 [ ! -e $RUN_DIR/t-ns.json ] && [ ! -e $PIN_DIR/containers/t-ns ] &&
 [ \$($HELPER status | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"cgroups\"])') = 1 ]"
+check "gc drops a container whose cgroup path now names another cgroup (inode != cgroup_id)" bash -c "
+[ ! -e $RUN_DIR/t-recreated.json ] && [ ! -e $PIN_DIR/containers/t-recreated ] && [ -e $RUN_DIR/t-main.json ]"
 "$HELPER" disarm --id t-main
 "$HELPER" disarm --id t-main
 check "disarming the last container leaves nothing (pins, maps, links, files)" nothing_left
