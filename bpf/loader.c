@@ -1142,9 +1142,9 @@ out:
 
 /* ---- layout and golden records for the decoder -------------------------------------------------- */
 
-#define FIELD(T, f) \
-	printf("%s\"%s\":{\"offset\":%zu,\"size\":%zu}", first ? "" : ",", #f, offsetof(struct T, f), \
-	       sizeof(((struct T *)0)->f)), first = false
+#define FIELD(T, f, type) \
+	printf("%s\"%s\":{\"offset\":%zu,\"size\":%zu,\"type\":\"%s\"}", first ? "" : ",", #f, \
+	       offsetof(struct T, f), sizeof(((struct T *)0)->f), type), first = false
 #define STRUCT_BEGIN(T) \
 	printf("%s\"%s\":{\"size\":%zu,\"fields\":{", nstruct++ ? "," : "", #T, sizeof(struct T)), first = true
 #define STRUCT_END() printf("}}")
@@ -1157,34 +1157,34 @@ static int cmd_layout(void)
 
 	printf("{\"abi\":%d,\"structs\":{", TRACE_ABI_VERSION);
 	STRUCT_BEGIN(trace_hdr);
-	FIELD(trace_hdr, kind); FIELD(trace_hdr, flags); FIELD(trace_hdr, size); FIELD(trace_hdr, seq);
-	FIELD(trace_hdr, ts_boot_ns); FIELD(trace_hdr, cgroup_id); FIELD(trace_hdr, pid);
-	FIELD(trace_hdr, tid); FIELD(trace_hdr, vpid); FIELD(trace_hdr, vtid); FIELD(trace_hdr, ppid);
-	FIELD(trace_hdr, uid); FIELD(trace_hdr, gid); FIELD(trace_hdr, slot); FIELD(trace_hdr, comm);
+	FIELD(trace_hdr, kind, "u16"); FIELD(trace_hdr, flags, "u16"); FIELD(trace_hdr, size, "u32"); FIELD(trace_hdr, seq, "u64");
+	FIELD(trace_hdr, ts_boot_ns, "u64"); FIELD(trace_hdr, cgroup_id, "u64"); FIELD(trace_hdr, pid, "u32");
+	FIELD(trace_hdr, tid, "u32"); FIELD(trace_hdr, vpid, "u32"); FIELD(trace_hdr, vtid, "u32"); FIELD(trace_hdr, ppid, "u32");
+	FIELD(trace_hdr, uid, "u32"); FIELD(trace_hdr, gid, "u32"); FIELD(trace_hdr, slot, "u32"); FIELD(trace_hdr, comm, "char[16]");
 	STRUCT_END();
 	STRUCT_BEGIN(trace_syscall);
-	FIELD(trace_syscall, hdr); FIELD(trace_syscall, ret); FIELD(trace_syscall, args);
-	FIELD(trace_syscall, dur_ns); FIELD(trace_syscall, nr); FIELD(trace_syscall, str0_len);
-	FIELD(trace_syscall, str1_len);
+	FIELD(trace_syscall, hdr, "trace_hdr"); FIELD(trace_syscall, ret, "s64"); FIELD(trace_syscall, args, "u64[6]");
+	FIELD(trace_syscall, dur_ns, "u64"); FIELD(trace_syscall, nr, "u32"); FIELD(trace_syscall, str0_len, "u16");
+	FIELD(trace_syscall, str1_len, "u16");
 	STRUCT_END();
 	STRUCT_BEGIN(trace_syscall_strings);
-	FIELD(trace_syscall_strings, sc); FIELD(trace_syscall_strings, str0);
-	FIELD(trace_syscall_strings, str1);
+	FIELD(trace_syscall_strings, sc, "trace_syscall"); FIELD(trace_syscall_strings, str0, "char[256]");
+	FIELD(trace_syscall_strings, str1, "char[512]");
 	STRUCT_END();
 	STRUCT_BEGIN(trace_fork);
-	FIELD(trace_fork, hdr); FIELD(trace_fork, child_pid); FIELD(trace_fork, child_tid);
-	FIELD(trace_fork, child_vpid); FIELD(trace_fork, child_vtid);
+	FIELD(trace_fork, hdr, "trace_hdr"); FIELD(trace_fork, child_pid, "u32"); FIELD(trace_fork, child_tid, "u32");
+	FIELD(trace_fork, child_vpid, "u32"); FIELD(trace_fork, child_vtid, "u32");
 	STRUCT_END();
 	STRUCT_BEGIN(trace_exec);
-	FIELD(trace_exec, hdr); FIELD(trace_exec, old_tid); FIELD(trace_exec, filename_len);
-	FIELD(trace_exec, pad); FIELD(trace_exec, filename);
+	FIELD(trace_exec, hdr, "trace_hdr"); FIELD(trace_exec, old_tid, "u32"); FIELD(trace_exec, filename_len, "u16");
+	FIELD(trace_exec, pad, "u16"); FIELD(trace_exec, filename, "char[256]");
 	STRUCT_END();
 	STRUCT_BEGIN(trace_exit);
-	FIELD(trace_exit, hdr); FIELD(trace_exit, exit_code); FIELD(trace_exit, pad);
+	FIELD(trace_exit, hdr, "trace_hdr"); FIELD(trace_exit, exit_code, "s32"); FIELD(trace_exit, pad, "u32");
 	STRUCT_END();
 	STRUCT_BEGIN(trace_slot);
-	FIELD(trace_slot, cgroup_id); FIELD(trace_slot, seq); FIELD(trace_slot, lost);
-	FIELD(trace_slot, gen); FIELD(trace_slot, init_pid);
+	FIELD(trace_slot, cgroup_id, "u64"); FIELD(trace_slot, seq, "u64"); FIELD(trace_slot, lost, "u64");
+	FIELD(trace_slot, gen, "u32"); FIELD(trace_slot, init_pid, "u32");
 	STRUCT_END();
 	printf("},\"constants\":{\"TRACE_ABI_VERSION\":%d", TRACE_ABI_VERSION);
 	CONST(TRACE_COMM_LEN); CONST(TRACE_STR0_MAX); CONST(TRACE_STR1_MAX);

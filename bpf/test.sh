@@ -117,6 +117,11 @@ check "golden file holds 5 records (1600 bytes) that decode back" bash -c "
 grep -q '^SYSCALL phase=workload seq=0 flags=0x109 size=920 .* nr=59 ret=0 .* str0=\"/bin/echo\" str1=\"echo hello world\"' $TMP/golden.txt &&
 grep -q '^EXIT phase=workload seq=5 flags=0x61 size=88 .* exit_code=256' $TMP/golden.txt || { cat $TMP/golden.txt; false; }"
 
+SRC=$(cd "$(dirname "$0")" && pwd)
+check "bpf/testdata/golden.bin is what this build writes (regenerate: runc-trace-bpf golden)" cmp "$TMP/golden.bin" "$SRC/testdata/golden.bin"
+check "bpf/testdata/layout.json is what this build reports (regenerate: runc-trace-bpf layout)" python3 -c '
+import json,sys; assert json.load(open(sys.argv[1]))==json.load(open(sys.argv[2])), "layout drifted"' "$TMP/layout.json" "$SRC/testdata/layout.json"
+
 # ---- bad arguments leave nothing -------------------------------------------------------------
 new_cgroup
 start_blocked /bin/true

@@ -38,7 +38,9 @@ enum trace_record_kind {
 #define TRACE_F_GROUP_DEAD	(1u << 5)	/* exit: last thread of the process */
 #define TRACE_F_INIT		(1u << 6)	/* exit: the container's init process */
 #define TRACE_F_STR1_SOCKADDR	(1u << 7)	/* str1 holds a raw struct sockaddr of str1_len bytes */
-#define TRACE_F_STR1_ARGV	(1u << 8)	/* str1 holds argv, NUL-separated, read from the new image's mm */
+#define TRACE_F_STR1_ARGV	(1u << 8)	/* str1 holds argv, NUL-separated: after a successful exec read from
+						 * the new image's mm (the kernel's copy), after a failed one from
+						 * the caller's argv pointers (at most 32 entries) */
 
 /*
  * Every record starts with this header; records are 8-byte aligned and
@@ -69,8 +71,12 @@ struct trace_syscall {
 	__u64 dur_ns;		/* exit - entry */
 	__u32 nr;		/* x86_64 syscall number */
 	__u16 str0_len;		/* bytes in str0, without NUL */
-	__u16 str1_len;
-	/* if (hdr.flags & TRACE_F_STRINGS): char str0[TRACE_STR0_MAX]; char str1[TRACE_STR1_MAX]; follow */
+	__u16 str1_len;		/* bytes in str1: a path without NUL, argv without its final NUL, a raw sockaddr */
+	/*
+	 * if (hdr.flags & TRACE_F_STRINGS): char str0[TRACE_STR0_MAX]; char str1[TRACE_STR1_MAX]; follow
+	 * (hdr.size == sizeof(struct trace_syscall_strings)). Bytes past str0_len/str1_len are
+	 * unspecified (ring memory is not cleared); a string that could not be read has length 0.
+	 */
 };
 
 struct trace_syscall_strings {
