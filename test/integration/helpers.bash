@@ -14,8 +14,10 @@ STATE_DIR=/run/runc-trace
 RUNC_ROOT=/run/runc-trace-tests
 runc() { "$RUNC" --root "$RUNC_ROOT" "$@"; }
 
+# The consumer of this test file writes here.
+OUT=$BATS_FILE_TMPDIR/out
+
 start_consumer() {
-	OUT=$BATS_FILE_TMPDIR/out
 	"$CONSUMER" --out "$OUT" >"$BATS_FILE_TMPDIR/consumer.log" 2>&1 &
 	echo $! >"$BATS_FILE_TMPDIR/consumer.pid"
 	# The consumer also picks up containers that started before it, so a
