@@ -16,9 +16,11 @@ import { RingbufReader } from './ringbuf.js';
 import { ContainerState } from './schema.js';
 import { CONSUMER_NAME } from './version.js';
 import { prepareOutDir } from './writer.js';
+import { dashboardFlags, startDashboardFromFlags, type DashboardFlags } from './server/cli.js';
 
 const USAGE = `usage:
   runc-trace-consumer --out DIR [--state-dir DIR] [--bpffs DIR] [--interval MS] [--window MS] [--validate]
+                      [--listen HOST:PORT [--listen-any-address] [--token TOKEN] [--ui-dir DIR]]
   runc-trace-consumer decode-golden FILE [--container ID] [--init-pid PID]
   runc-trace-consumer --version`;
 
@@ -29,6 +31,7 @@ interface Options {
   intervalMs: number;
   windowMs: number;
   validate: boolean;
+  dashboard: DashboardFlags;
 }
 
 function log(msg: string): void {
@@ -88,6 +91,7 @@ function readState(file: string): ContainerState | null {
 
 async function run(opts: Options): Promise<void> {
   prepareOutDir(opts.out);
+  const dashboard = await startDashboardFromFlags(opts.dashboard, opts.out, log); // before any writer opens
   const clock = new BootClock(sampleClocks);
   let slots: SlotsMap | null = null;
   const slotsPath = path.join(opts.bpffs, 'slots');
@@ -221,7 +225,8 @@ async function run(opts: Options): Promise<void> {
       for (const c of active.values()) c.stop(now);
       active.clear();
       (slots as SlotsMap | null)?.close();
-      resolve();
+      if (dashboard === null) resolve();
+      else void dashboard.close().then(resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -267,6 +272,7 @@ export async function main(argv: string[]): Promise<void> {
     interval: 'value',
     window: 'value',
     validate: 'bool',
+    ...dashboardFlags,
   });
   if (rest.length > 0) die(`unexpected argument ${rest[0]}\n${USAGE}`);
   const out = flags.get('out');
@@ -278,6 +284,7 @@ export async function main(argv: string[]): Promise<void> {
     intervalMs: positiveInt(flags.get('interval'), 20, 'interval'),
     windowMs: positiveInt(flags.get('window'), 100, 'window'),
     validate: flags.get('validate') === 'true',
+    dashboard: { listen: flags.get('listen'), anyAddress: flags.has('listen-any-address'), token: flags.get('token'), uiDir: flags.get('ui-dir') },
   });
 }
 
