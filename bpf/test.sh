@@ -20,7 +20,7 @@ PIN_DIR=$RUNC_TRACE_BPF_PIN_DIR
 RUN_DIR=$RUNC_TRACE_BPF_RUN_DIR/containers
 
 if [ "$(id -u)" != 0 ]; then
-	echo "test.sh: needs root" >&2
+	echo "test.sh: needs root" >&2; echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 if mountpoint -q /sys/fs/cgroup/unified && [ "$(stat -fc %T /sys/fs/cgroup/unified)" = cgroup2fs ]; then
@@ -204,6 +204,31 @@ check "status reports seq and no loss" bash -c "$HELPER status | python3 -c '
 import json,sys; s=json.load(sys.stdin); c=[c for c in s[\"containers\"] if c[\"id\"]==\"t-main\"][0]
 assert s[\"loaded\"] and c[\"lost\"]==0 and c[\"seq\"]==$(wc -l <"$TMP/main.txt"), c'"
 
+# ---- runc's nsexec hands init down with clone(CLONE_PARENT): TRACE_F_INIT follows -------------------
+new_cgroup
+CG_HANDOFF=$CG
+FIFO=$TMP/fifo-handoff
+mkfifo "$FIFO"
+"$OUTPUT/bpf/clone-parent" "$FIFO" 2 /bin/sh -c 'exit 5' &
+STAGE0=$!
+PIDS+=("$STAGE0")
+echo "$STAGE0" >"$CG/cgroup.procs"
+for _ in $(seq 200); do grep -qE '^(2|257) ' /proc/$STAGE0/syscall 2>/dev/null && break; sleep 0.01; done
+arm --id t-handoff --pid "$STAGE0"
+echo go >"$FIFO"
+wait "$STAGE0"
+for _ in $(seq 200); do [ -z "$(cat "$CG_HANDOFF/cgroup.procs")" ] && break; sleep 0.01; done
+"$HELPER" status >"$TMP/handoff.status"
+records t-handoff >"$TMP/handoff.txt"
+INIT_PID=$(sed -n 's/^EXIT .* flags=0x61 .* pid=\([0-9]*\) .*exit_code=1280$/\1/p' "$TMP/handoff.txt")
+check "the armed stage exits without TRACE_F_INIT" grep -q "^EXIT phase=runtime seq=[0-9]* flags=0x20 .* pid=$STAGE0 " "$TMP/handoff.txt"
+check "the last stage is the init: its exit has GROUP_DEAD|INIT and the status" bash -c "
+[ -n '$INIT_PID' ] && [ '$INIT_PID' != '$STAGE0' ] && tail -1 $TMP/handoff.txt | grep -q '^EXIT .* pid=$INIT_PID .* exit_code=1280'"
+check "status reports the init the kernel side followed" python3 -c '
+import json,sys; c=[c for c in json.load(open(sys.argv[1]))["containers"] if c["id"]=="t-handoff"][0]
+assert str(c["init_pid"])==sys.argv[2], (c, sys.argv[2])' "$TMP/handoff.status" "$INIT_PID"
+"$HELPER" disarm --id t-handoff
+
 # ---- namespaces, child cgroups, fork/threads, exec into the cgroup --------------------------------
 new_cgroup
 CG_NS=$CG
@@ -353,5 +378,5 @@ check "our sys_exit program (id ${PROG_ID:-?}) is unloaded (links are released a
 [ -n '$PROG_ID' ] || exit 1
 for i in \$(seq 50); do bpftool prog show id '$PROG_ID' >/dev/null 2>&1 || exit 0; sleep 0.1; done; exit 1"
 
-echo "$PASSED passed, $FAILED failed"
+echo "$PASSED passed, $FAILED failed, 0 skipped"
 [ "$FAILED" = 0 ]

@@ -580,6 +580,14 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	s = task_slot(pt, parent);
 	if (!s)
 		return 0;
+	/*
+	 * runc's nsexec hands the init role down with clone(CLONE_PARENT): the armed
+	 * process (stage 0) -> stage 1 -> stage 2, the container's init. Follow it while
+	 * in phase runtime, so that TRACE_F_INIT marks the exit of the real init.
+	 */
+	if (!(pt->flags & TRACE_TASK_WORKLOAD) && parent->tgid == s->init_pid &&
+	    child->tgid != parent->tgid && child->real_parent->tgid != parent->tgid)
+		s->init_pid = child->tgid;
 	task_vids(child, &vpid, &vtid);
 	ct = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (ct) {
