@@ -13,6 +13,8 @@ out=$RT_CACHE/images
 mkdir -p "$out"
 
 busybox_image=$out/busybox-amd64.tar.xz
+busybox_version=2   # bump when the recipe below changes
+[[ $(cat "$busybox_image.version" 2>/dev/null) == "$busybox_version" ]] || rm -f "$busybox_image"
 if [[ ! -f $busybox_image ]]; then
 	need_tool busybox busybox-static
 	bb=$(command -v busybox)
@@ -21,7 +23,8 @@ if [[ ! -f $busybox_image ]]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	r=$tmp/rootfs
-	mkdir -p "$r"/{bin,dev,etc,home,proc,root,sys,tmp,usr/bin,usr/sbin,sbin,var/spool/mail,var/www}
+	# No /proc or /sys: like the docker image, so mask.bats can replace them with symlinks.
+	mkdir -p "$r"/{bin,dev,etc,home,root,tmp,usr/bin,usr/sbin,sbin,var/spool/mail,var/www}
 	chmod 1777 "$r/tmp"
 	cp "$bb" "$r/bin/busybox"
 	# The docker image keeps every applet in /bin; also link Debian's canonical paths.
@@ -72,6 +75,7 @@ if [[ ! -f $busybox_image ]]; then
 	G
 	tar -C "$r" --numeric-owner --owner=0 --group=0 -cJf "$busybox_image.tmp" .
 	mv "$busybox_image.tmp" "$busybox_image"
+	echo "$busybox_version" >"$busybox_image.version"
 	rm -rf "$tmp"; trap - EXIT
 fi
 
