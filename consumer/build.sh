@@ -21,3 +21,5 @@ exec node "$here/../consumer/dist/main.js" "$@"
 LAUNCHER
 chmod 0755 "$root/build/bin/runc-trace-consumer"
 echo "built $root/build/bin/runc-trace-consumer"
+# The dashboard that --listen serves (build/ui).
+[ ! -x "$root/ui/build.sh" ] || "$root/ui/build.sh"

@@ -54,11 +54,8 @@ const MIME: Record<string, string> = {
 
 function defaultUiDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  // build/consumer/dist/server → build/ui; consumer/src/server (tsx) → build/ui
-  for (const c of [path.resolve(here, '../../../ui'), path.resolve(here, '../../../build/ui')]) {
-    if (fs.existsSync(path.join(c, 'index.html'))) return c;
-  }
-  return path.resolve(here, '../../../ui');
+  // build/consumer/dist/server → build/ui; consumer/src/server (run from source) → build/ui
+  return here.endsWith(path.join('dist', 'server')) ? path.resolve(here, '../../../ui') : path.resolve(here, '../../../build/ui');
 }
 
 const CSP = [
