@@ -29,6 +29,7 @@ function bindLibc() {
     sysconf: lib.func('long sysconf(int name)'),
     clock_gettime: lib.func('int clock_gettime(int clk, int64_t *ts)'),
     strerror: lib.func('const char *strerror(int errnum)'),
+    flock: lib.func('int flock(int fd, int op)'),
   };
 }
 
@@ -63,6 +64,21 @@ function fail(verb: string, object: string, err: number): Error {
 
 export function pageSize(): number {
   return Number(c().sysconf(SC_PAGESIZE));
+}
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+
+/**
+ * Takes an exclusive, non-blocking flock on an open fd. Two consumers on one
+ * ring buffer would each advance its consumer position and split the
+ * records between them, so only one may run per host.
+ */
+export function tryLockExclusive(fd: number): boolean {
+  if (c().flock(fd, LOCK_EX | LOCK_NB) === 0) return true;
+  const err = koffi.errno();
+  if (err === 11 /* EWOULDBLOCK */) return false;
+  throw fail('lock', `fd ${fd}`, err);
 }
 
 export function closeFd(fd: number): void {

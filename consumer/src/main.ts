@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { BootClock } from './clock.js';
 import { TracedContainer, tenantKey, type ContainerDeps } from './container.js';
 import { decodeRecord, RecordView } from './decode.js';
-import { MappedRingbuf, sampleClocks, SlotsMap } from './libbpf.js';
+import { MappedRingbuf, sampleClocks, SlotsMap, tryLockExclusive } from './libbpf.js';
 import { RingbufReader } from './ringbuf.js';
 import { ContainerState } from './schema.js';
 import { CONSUMER_NAME } from './version.js';
@@ -89,7 +89,19 @@ function readState(file: string): ContainerState | null {
   return null;
 }
 
+/** One consumer per host: see tryLockExclusive. The fd (O_CLOEXEC, as libuv opens all) stays open and locked until exit. */
+function lockConsumer(stateDir: string): void {
+  const lockPath = path.join(path.dirname(stateDir), 'consumer.lock');
+  fs.mkdirSync(path.dirname(lockPath), { recursive: true, mode: 0o700 });
+  const fd = fs.openSync(lockPath, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+  if (!tryLockExclusive(fd)) {
+    fs.closeSync(fd);
+    throw new Error(`another runc-trace-consumer is running (it holds ${lockPath}); one consumer per host`);
+  }
+}
+
 async function run(opts: Options): Promise<void> {
+  lockConsumer(opts.stateDir);
   prepareOutDir(opts.out);
   const dashboard = await startDashboardFromFlags(opts.dashboard, opts.out, log); // before any writer opens
   const clock = new BootClock(sampleClocks);
@@ -289,6 +301,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  log((e as Error).stack ?? String(e));
+  // Expected failures (bad flags, a second consumer, unusable --out) read as one line; a bug keeps its stack.
+  log(e instanceof Error && !(e instanceof TypeError || e instanceof RangeError) ? e.message : ((e as Error).stack ?? String(e)));
   process.exit(1);
 });
