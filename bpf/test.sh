@@ -79,7 +79,7 @@ records() { "$READER" "$PIN_DIR/containers/$1"; }
 
 nothing_left() {
 	[ ! -e "$PIN_DIR" ] || { echo "$PIN_DIR still exists:"; ls -la "$PIN_DIR"; return 1; }
-	[ -z "$(ls -A "$RUN_DIR" 2>/dev/null | grep -v '^lock$')" ] || { echo "left in $RUN_DIR:"; ls -la "$RUN_DIR"; return 1; }
+	[ -z "$(ls -A "$RUN_DIR" 2>/dev/null | grep -vE '^(lock|\.t-rollback\.json\.tmp)$')" ] || { echo "left in $RUN_DIR:"; ls -la "$RUN_DIR"; return 1; }
 }
 
 cleanup() {
@@ -150,6 +150,9 @@ bad_arm "pid in the root cgroup" "find v2 cgroup" --id t-bad --pid 1
 bad_arm "--buffer-size not a power of two" "parse --buffer-size" --id t-bad --pid "$P" --buffer-size 100000
 bad_arm "--buffer-size too small" "parse --buffer-size" --id t-bad --pid "$P" --buffer-size 4096
 bad_arm "--buffer-size too large" "parse --buffer-size" --id t-bad --pid "$P" --buffer-size $((1 << 31))
+mkdir -p "$RUN_DIR/.t-rollback.json.tmp"	# the state file cannot be written: fails after load and pin
+bad_arm "failure after loading: everything rolled back, programs unloaded" "create $RUN_DIR/.t-rollback.json.tmp" --id t-rollback --pid "$P"
+rmdir "$RUN_DIR/.t-rollback.json.tmp"
 META='[1]' bad_arm "meta not an object" "parse container metadata" --id t-bad --pid "$P"
 META='{"a":' bad_arm "meta truncated" "parse container metadata" --id t-bad --pid "$P"
 META='{"a":1} x' bad_arm "meta trailing garbage" "parse container metadata" --id t-bad --pid "$P"
@@ -203,6 +206,19 @@ check "the untraced process produced nothing" bash -c "! grep -qE 'pid=$UNTRACED
 check "status reports seq and no loss" bash -c "$HELPER status | python3 -c '
 import json,sys; s=json.load(sys.stdin); c=[c for c in s[\"containers\"] if c[\"id\"]==\"t-main\"][0]
 assert s[\"loaded\"] and c[\"lost\"]==0 and c[\"seq\"]==$(wc -l <"$TMP/main.txt"), c'"
+
+mkdir -p "$RUN_DIR/.t-rollback.json.tmp"
+"$HELPER" status >"$TMP/before.status"
+new_cgroup
+start_blocked /bin/true
+if arm --id t-rollback --pid "$P" 2>"$TMP/rb.err"; then fail "failure with a container armed: accepted"; else
+	"$HELPER" status >"$TMP/after.status"
+	check "failure with another container armed: its slot, cgroup and pin are undone, t-main intact" bash -c "
+	grep -q 'failed to create' $TMP/rb.err && cmp $TMP/before.status $TMP/after.status &&
+	[ ! -e $PIN_DIR/containers/t-rollback ] && [ -e $PIN_DIR/containers/t-main ]"
+fi
+release
+rmdir "$RUN_DIR/.t-rollback.json.tmp"
 
 # ---- runc's nsexec hands init down with clone(CLONE_PARENT): TRACE_F_INIT follows -------------------
 new_cgroup
