@@ -10,8 +10,10 @@ summary=$here/../build/test-results/summary.tsv
 mkdir -p "$(dirname "$summary")"; touch "$summary"
 before=$(wc -l <"$summary")
 log=$(mktemp)
-"$@" 2>&1 | tee "$log"
+# A hung suite must not hang CI: it fails after RT_SUITE_TIMEOUT (default 30 minutes).
+timeout -k 30 "${RT_SUITE_TIMEOUT:-30m}" "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+((rc != 124)) || echo "$name: timed out after ${RT_SUITE_TIMEOUT:-30m}" >&2
 if (($(wc -l <"$summary") == before)); then
 	read -r p f s < <(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -1 | awk '{ print $1, $3, $5 }')
 	if [[ -z ${p:-} ]]; then

@@ -107,7 +107,7 @@ run_bats() { # TREE RUNC OUT
 		ln "$RT_ROOT/build/bin/runc-trace" "$bindir/real/runc"
 		export RUNC_TRACE_BIN=$bindir/real/runc
 	fi
-	RUNC=$bindir/runc script -q -e -c "$(printf '%q ' "$here/run.sh" --inner-bats "$tree" "$out" "$out.log")" /dev/null
+	RUNC=$bindir/runc script -q -e -c "$(printf '%q ' "$here/run.sh" --inner-bats "$tree" "$out" "$out.log")" /dev/null </dev/null
 	sort -k2 -o "$out" "$out"
 }
 
@@ -120,7 +120,7 @@ skip_ids() { [[ -f $skip_list ]] || return 0; sed -e '/^[[:space:]]*#/d' -e '/^[
 # apply_skip_list IN OUT: skip-listed tests count as skipped whatever they did.
 apply_skip_list() {
 	awk 'NR==FNR { skip[$0]=1; next }
-		{ id=$0; sub(/^[a-z]+ /, "", id); if (id in skip) $1="skip"; print }' <(skip_ids) "$1" >"$2"
+		{ id = substr($0, index($0, " ") + 1); print ((id in skip) ? "skip " id : $0) }' <(skip_ids) "$1" >"$2"
 }
 
 run_suite() { # SUITE LABEL TREE RUNC -> writes $results/upstream-LABEL/SUITE{.raw,}.txt
@@ -190,9 +190,11 @@ for s in $suites; do
 	fi
 	# Differential rule: anything failing that is not skip-listed fails, and so does anything pristine
 	# passes that the fork does not pass (skipped or missing here).
-	awk 'NR==FNR { ref[$2]=$1; next }
-		{ seen[$2]=1; if (ref[$2]=="pass" && $1!="pass") { print "fail " $2 " (passes on pristine, " $1 " here)"; next } print }
-		END { for (id in ref) if (ref[id]=="pass" && !(id in seen)) print "fail " id " (passes on pristine, missing here)" }' \
+	# Lines are "<status> <id>"; ids contain spaces.
+	awk '{ id = substr($0, index($0, " ") + 1) }
+		NR==FNR { ref[id]=$1; next }
+		{ seen[id]=1; if (ref[id]=="pass" && $1!="pass") { print "fail " id " (passes on pristine, " $1 " here)"; next } print }
+		END { for (i in ref) if (ref[i]=="pass" && !(i in seen)) print "fail " i " (passes on pristine, missing here)" }' \
 		"$ref" "$mine" | sort -k2 >"$mine.final"
 	if grep -q '^fail ' "$mine.final"; then
 		echo "upstream $s ($label): failures not explained by test/upstream/skip-list.txt:" >&2
