@@ -56,11 +56,11 @@ test-integration:
 # runc's own Go unit tests and bats suite against build/bin/runc-trace, compared with pristine
 # (test/upstream/baseline/, regenerate with `make upstream-baseline`).
 test-upstream:
-	@test/upstream/run.sh all
+	@RT_SUITE_TIMEOUT=60m $(SUITE) "upstream" test/upstream/run.sh all
 
 # The same bats suite with every container traced (annotation added by test/upstream/runc-traced).
 test-upstream-traced:
-	@RUNC_UNDER_TEST=$(CURDIR)/test/upstream/runc-traced test/upstream/run.sh bats
+	@RUNC_UNDER_TEST=$(CURDIR)/test/upstream/runc-traced RT_SUITE_TIMEOUT=60m $(SUITE) "upstream traced" test/upstream/run.sh bats
 
 upstream-baseline: runc
 	test/upstream/run.sh --baseline all

@@ -22,6 +22,9 @@ if (($(wc -l <"$summary") == before)); then
 		f=1
 	fi
 	"$here/summary.sh" add "$name" "$p" "$f" "$s"
+elif ((rc != 0)) && ! tail -n +$((before + 1)) "$summary" | awk -F'\t' '$3 > 0 { found=1 } END { exit !found }'; then
+	# It recorded its suites but then failed (e.g. timed out) without recording a failure.
+	"$here/summary.sh" add "$name (exit status $rc)" 0 1 0
 fi
 rm -f "$log"
 exit "$rc"
