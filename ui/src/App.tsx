@@ -186,7 +186,8 @@ export function App() {
 
   const open = useCallback((c: ContainerSummary) => {
     const cur = traceRef.current;
-    if (cur !== null && cur.key === c.file && (cur.source === 'live' || (cur.progress === null && cur.bytes === c.bytes))) return;
+    // Already open: a live view stays live while running; a recorded file reloads only if it changed.
+    if (cur !== null && cur.key === c.file && ((cur.source === 'live' && c.state === 'running') || (cur.source === 'file' && cur.progress === null && cur.bytes === c.bytes))) return;
     const base = { ds: new Dataset(), next: 0, bad: [], lines: 0, error: null, bytes: c.bytes };
     if (c.state === 'running' && c.stream !== null && connRef.current?.open) {
       const t: Trace = { ...base, key: c.file, title: c.container, source: 'live', stream: c.stream, progress: null };
