@@ -28,7 +28,8 @@ if ((${#missing[@]})); then
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		-o Dpkg::Progress-Fancy=0 -o APT::Status-Fd=1 "${missing[@]}" |
-		awk -F: '/^pmstatus/ { printf "==> deps: %3d%% %s\n", $3, $4; next } { print }'
+		awk -F: '/^dlstatus/ { printf "==> deps: downloading %3d%%\n", $3; next }
+			/^pmstatus/ { printf "==> deps: %3d%% %s\n", $3, $4; next } { print }'
 else
 	rt_log "deps: all ${#packages[@]} Debian packages installed"
 fi
