@@ -23,6 +23,11 @@ start_consumer() {
 	# The consumer also picks up containers that started before it, so a
 	# slow start loses nothing; wait only until it runs.
 	for _ in $(seq 50); do [ -d "$OUT" ] && break; sleep 0.1; done
+	kill -0 "$(cat "$BATS_FILE_TMPDIR/consumer.pid")" 2>/dev/null || {
+		echo "runc-trace-consumer did not start:" >&2
+		cat "$BATS_FILE_TMPDIR/consumer.log" >&2
+		return 1
+	}
 }
 
 stop_consumer() {

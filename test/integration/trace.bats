@@ -227,3 +227,10 @@ teardown() {
 	[ "$output" = plain ]
 	assert_no_tracer_state
 }
+
+@test "a second consumer refuses to start: it would split the records" {
+	run timeout 10 "$CONSUMER" --out "$BATS_TEST_TMPDIR/second"
+	[ "$status" -ne 0 ]
+	echo "$output" | grep -F "another runc-trace-consumer is running"
+	[ "${#lines[@]}" -eq 1 ]
+}
