@@ -6,13 +6,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const HEADER = process.env.UNISTD_64 ?? '/usr/include/x86_64-linux-gnu/asm/unistd_64.h';
-// syscall_64.tbl, common/64 entries added after Linux 6.1 (the Debian 12 headers).
+// syscall_64.tbl, common/64 entries added after Linux 6.1 (the Debian 12 headers); checked
+// against asm/unistd_64.h of Debian sid's linux-libc-dev 7.2.13-1 (2026-12-03).
 const NEWER = [
+  [335, 'uretprobe'], [336, 'uprobe'],
   [451, 'cachestat'], [452, 'fchmodat2'], [453, 'map_shadow_stack'], [454, 'futex_wake'],
   [455, 'futex_wait'], [456, 'futex_requeue'], [457, 'statmount'], [458, 'listmount'],
   [459, 'lsm_get_self_attr'], [460, 'lsm_set_self_attr'], [461, 'lsm_list_modules'], [462, 'mseal'],
   [463, 'setxattrat'], [464, 'getxattrat'], [465, 'listxattrat'], [466, 'removexattrat'],
-  [467, 'open_tree_attr'], [468, 'file_getattr'], [469, 'file_setattr'],
+  [467, 'open_tree_attr'], [468, 'file_getattr'], [469, 'file_setattr'], [470, 'listns'],
+  [471, 'rseq_slice_yield'],
 ];
 
 const byNr = new Map();
