@@ -15,13 +15,15 @@ import { MappedRingbuf, sampleClocks, SlotsMap, tryLockExclusive } from './libbp
 import { RingbufReader } from './ringbuf.js';
 import { ContainerState } from './schema.js';
 import { CONSUMER_NAME } from './version.js';
-import { prepareOutDir } from './writer.js';
+import { verifyMain } from './verify.js';
+import { configureSeal, prepareOutDir } from './writer.js';
 import { dashboardFlags, startDashboardFromFlags, type DashboardFlags } from './server/cli.js';
 
 const USAGE = `usage:
   runc-trace-consumer --out DIR [--state-dir DIR] [--bpffs DIR] [--interval MS] [--window MS] [--validate]
                       [--listen HOST:PORT [--listen-any-address] [--token TOKEN] [--ui-dir DIR]]
   runc-trace-consumer decode-golden FILE [--container ID] [--init-pid PID]
+  runc-trace-consumer verify [--partial] FILE...   # hash chain and seal; exit 1 names the first bad line
   runc-trace-consumer --version`;
 
 interface Options {
@@ -103,6 +105,9 @@ function lockConsumer(stateDir: string): void {
 async function run(opts: Options): Promise<void> {
   lockConsumer(opts.stateDir);
   prepareOutDir(opts.out);
+  // Exit records carry digests of the runtime and the BPF helper installed beside this consumer.
+  const bin = path.resolve(path.dirname(process.argv[1] ?? '.'), '../../bin');
+  configureSeal({ runtimeBinary: path.join(bin, 'runc-trace'), bpfBinary: path.join(bin, 'runc-trace-bpf'), log });
   const dashboard = await startDashboardFromFlags(opts.dashboard, opts.out, log); // before any writer opens
   const clock = new BootClock(sampleClocks);
   let slots: SlotsMap | null = null;
@@ -276,6 +281,11 @@ export async function main(argv: string[]): Promise<void> {
     if (rest.length !== 1) die(USAGE);
     decodeGolden(rest[0]!, flags.get('container') ?? 'golden', Number(flags.get('init-pid') ?? 0));
     return;
+  }
+  if (argv[0] === 'verify') {
+    const { flags, rest } = parseFlags(argv.slice(1), { partial: 'bool' });
+    if (rest.length === 0) die(USAGE);
+    process.exit(verifyMain(rest, flags.has('partial')));
   }
   const { flags, rest } = parseFlags(argv, {
     out: 'value',

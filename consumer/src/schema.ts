@@ -22,6 +22,14 @@ export const Timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\
 const ContainerId = z.string().min(1);
 export const Phase = z.enum(['workload', 'runtime']);
 
+/**
+ * `chain`: the last member of every line (docs/SCHEMA.md, "Hash chain"): hex SHA-256 of the previous
+ * line's chain followed by this line without the member. Optional: records built in memory (the
+ * decoder, the dashboard) do not carry it; the writer appends it.
+ */
+export const Chain = z.string().regex(/^[0-9a-f]{64}$/);
+const chain = Chain.optional().describe('hash chain: sha256 hex of (previous line\'s chain + this line without this member)');
+
 /** Fields every kernel-originated record (syscall, process) carries: who did it, when. */
 const TaskFields = {
   seq: U64.describe('kernel-assigned, per container, from 0; lost records consume numbers too'),
@@ -36,6 +44,7 @@ const TaskFields = {
   uid: U32,
   gid: U32,
   comm: z.string(),
+  chain,
 };
 
 export const HeaderRecord = z.object({
@@ -53,6 +62,7 @@ export const HeaderRecord = z.object({
   slot: U32,
   gen: U32,
   consumer: z.string().describe('name and version of the program that wrote the file'),
+  chain,
 });
 
 /**
@@ -140,6 +150,7 @@ export const GapReason = z.enum([
   'ringbuf-full', // the kernel could not reserve ring buffer space; counted in the slot's `lost`
   'unaccounted', // numbers never seen and not covered by the `lost` counter
   'consumer-restart', // consumed by an earlier consumer run whose file was continued
+  'write-error', // drained but could not be written (disk full, I/O error); the consumer kept running
 ]);
 
 export const GapRecord = z.object({
@@ -149,6 +160,7 @@ export const GapRecord = z.object({
   seq_to: U64.describe('inclusive'),
   lost: U64,
   reason: GapReason,
+  chain,
 });
 
 export const ExitRecord = z.object({
@@ -158,6 +170,15 @@ export const ExitRecord = z.object({
   signal: z.string().nullable().describe('signal that killed init, else null'),
   records: U64.describe('syscall and process records written'),
   lost: U64.describe('records lost (sum of gap.lost)'),
+  lost_by_reason: z.partialRecord(GapReason, z.number().int().nonnegative()).optional()
+    .describe('lost split by gap reason (reasons without loss may be absent)'),
+  head: z.string().regex(/^[0-9a-f]{64}$/).optional().describe('chain of the line before this one'),
+  runtime: z.string().nullable().optional().describe('the header\'s runtime string'),
+  runtime_sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable().optional()
+    .describe('sha256 of the runtime binary beside the consumer (runc-trace) when the file was opened'),
+  bpf_sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable().optional()
+    .describe('sha256 of runc-trace-bpf (it embeds the BPF object) when the file was opened'),
+  chain,
 });
 
 export const TraceRecord = z.discriminatedUnion('type', [

@@ -3,16 +3,63 @@
  * lines and written in batches. A new container that reuses an id gets a fresh file; the previous
  * file is kept as DIR/<id>.<n>.jsonl (lowest free n ≥ 1). A consumer that restarts while the same
  * container (same slot, gen, cgroup id) is still traced continues the file it left unfinished.
+ *
+ * Every line is hash-chained (chain.ts): the chain is extended when a record is formatted, so the
+ * hot path costs one string concatenation and one one-shot SHA-256 per line. The exit record is
+ * sealed with the head of the chain, the runtime, digests of the runtime and BPF helper binaries
+ * and loss totals by reason.
+ *
+ * A write that fails (ENOSPC, EDQUOT, EIO…) never kills the consumer: the file is cut back to the
+ * last complete batch, the chain rewound to it, and records are dropped and counted until a
+ * retry succeeds; the retry writes a `write-error` gap covering every dropped seq number.
  */
+import { hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { HeaderRecord, TraceRecord } from './schema.js';
+import { CHAIN_GENESIS, chainOf, sealLine, unsealLine } from './chain.js';
+import type { ExitRecord, GapReason, HeaderRecord, TraceRecord } from './schema.js';
+
+/** Binaries whose digests seal every exit record; set once by main (configureSeal). */
+interface SealConfig {
+  runtimeBinary: string | null;
+  bpfBinary: string | null;
+  log: (msg: string) => void;
+}
+let seal: SealConfig = { runtimeBinary: null, bpfBinary: null, log: () => {} };
+
+export function configureSeal(c: Partial<SealConfig>): void {
+  seal = { ...seal, ...c };
+}
+
+const digestCache = new Map<string, { key: string; digest: string }>();
+
+/** sha256 of a file, cached by (dev, ino, size, mtime); null when it cannot be read. */
+export function fileDigest(file: string | null): string | null {
+  if (file === null) return null;
+  try {
+    const st = fs.statSync(file);
+    const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+    const hit = digestCache.get(file);
+    if (hit !== undefined && hit.key === key) return hit.digest;
+    const digest = hash('sha256', fs.readFileSync(file), 'hex');
+    digestCache.set(file, { key, digest });
+    return digest;
+  } catch {
+    return null;
+  }
+}
+
+const RETRY_MS = 250;
 
 export interface Continuation {
   /** last seq written (a record's seq or a gap's seq_to); -1 when only the header was written */
   lastSeq: number;
   records: number;
   lost: number;
+  /** chain of the last complete line */
+  head: string;
+  /** lost by gap reason in the part already written */
+  lostByReason: Record<string, number>;
 }
 
 /** Creates DIR with mode 0700 (and tightens an existing one). */
@@ -62,19 +109,26 @@ export function inspectForContinuation(file: string, header: HeaderRecord): Cont
   }
   if (typeof first !== 'object' || first === null || (first as { type?: unknown }).type !== 'header') return null;
   if (!sameTenant(first as HeaderRecord, header)) return null;
-  const cont: Continuation = { lastSeq: -1, records: 0, lost: 0 };
-  for (let i = 1; i < lines.length; i++) {
+  const cont: Continuation = { lastSeq: -1, records: 0, lost: 0, head: CHAIN_GENESIS, lostByReason: {} };
+  // The last piece is '' (file ends with a newline) or a torn line of a killed consumer.
+  for (let i = 0; i < lines.length - 1; i++) {
     const line = lines[i]!;
     if (line === '') continue;
-    let r: { type?: string; seq?: unknown; seq_to?: unknown; lost?: unknown };
+    const sealed = unsealLine(line);
+    if (sealed === null) return null; // not a chained file: start a new one
+    cont.head = sealed.chain;
+    if (i === 0) continue;
+    let r: { type?: string; seq?: unknown; seq_to?: unknown; lost?: unknown; reason?: unknown };
     try {
       r = JSON.parse(line);
     } catch {
-      continue; // a torn last line from a killed consumer
+      return null;
     }
     if (r.type === 'exit') return null;
     if (r.type === 'gap') {
       cont.lost += Number(r.lost);
+      const reason = String(r.reason);
+      cont.lostByReason[reason] = (cont.lostByReason[reason] ?? 0) + Number(r.lost);
       cont.lastSeq = Math.max(cont.lastSeq, Number(r.seq_to));
     } else if (r.type === 'syscall' || r.type === 'process') {
       cont.records++;
@@ -86,18 +140,56 @@ export function inspectForContinuation(file: string, header: HeaderRecord): Cont
   return cont;
 }
 
+/** Numbers of the records dropped while writes fail. */
+interface Dropped {
+  records: number;
+  lostInGaps: number; // gap records dropped (their numbers are covered by the write-error gap)
+  seqFrom: number;
+  seqTo: number;
+}
+
+function noneDropped(): Dropped {
+  return { records: 0, lostInGaps: 0, seqFrom: Infinity, seqTo: -Infinity };
+}
+
 export class JsonlWriter {
   private lines: string[] = [];
   private bytes = 0;
   private fd: number;
+  /** chain of the last line formatted (pending or written) */
+  private head: string;
+  /** chain and size of the file after the last successful write */
+  private durableHead: string;
+  private durableSize: number;
+  /** what the pending batch holds, so a failed write can be accounted */
+  private batch = noneDropped();
+  /** non-null while writes fail */
+  private dropped: Dropped | null = null;
+  private nextRetry = 0;
+  /** adjustments of this run to the exit record's totals (records dropped, numbers lost to write errors) */
+  private droppedRecords = 0;
+  private extraLost = 0;
+  private readonly lostByReason: Record<string, number>;
+  private readonly runtime: string | null;
+  private readonly runtimeSha256: string | null;
+  private readonly bpfSha256: string | null;
+  private flushBytes = 1 << 20;
 
-  private constructor(readonly file: string, fd: number, readonly continued: Continuation | null) {
+  private constructor(readonly file: string, fd: number, readonly continued: Continuation | null, private readonly header: HeaderRecord) {
     this.fd = fd;
+    this.head = continued?.head ?? CHAIN_GENESIS;
+    this.durableHead = this.head;
+    this.durableSize = fs.fstatSync(fd).size;
+    this.lostByReason = { ...(continued?.lostByReason ?? {}) };
+    this.runtime = header.runtime;
+    this.runtimeSha256 = fileDigest(seal.runtimeBinary);
+    this.bpfSha256 = fileDigest(seal.bpfBinary);
   }
 
   /**
    * Opens DIR/<id>.jsonl for `header`'s container: continues an unfinished file of the same
    * tenant, otherwise rotates any existing file away and starts a new one with the header.
+   * Throws when the header cannot be written.
    */
   static open(dir: string, header: HeaderRecord, flushBytes = 1 << 20): JsonlWriter {
     const file = jsonlPath(dir, header.container);
@@ -108,39 +200,155 @@ export class JsonlWriter {
     }
     const fd = fs.openSync(file, cont === null ? 'wx' : 'a', 0o600);
     fs.fchmodSync(fd, 0o600);
-    const w = new JsonlWriter(file, fd, cont);
+    const w = new JsonlWriter(file, fd, cont, header);
     w.flushBytes = flushBytes;
     if (cont === null) {
       w.write(header);
       w.flush();
+      if (w.dropped !== null) {
+        w.close();
+        throw new Error(`failed to write ${file}: no space for the header`);
+      }
     }
     return w;
   }
 
-  private flushBytes = 1 << 20;
+  /** chain of the last line written or pending */
+  get chainHead(): string {
+    return this.head;
+  }
 
+  /** Formats, chains and buffers one record (hot path: no logging, one hash). */
   write(rec: TraceRecord): void {
-    const line = JSON.stringify(rec);
+    if (this.dropped !== null) {
+      if (rec.type === 'exit') this.flush(true); // last chance to get the exit record out
+      if (this.dropped !== null) {
+        this.account(this.dropped, rec);
+        return;
+      }
+    }
+    if (rec.type === 'exit') rec = this.sealExit(rec);
+    else if (rec.type === 'gap') this.lostByReason[rec.reason] = (this.lostByReason[rec.reason] ?? 0) + Number(rec.lost);
+    const body = JSON.stringify(rec);
+    this.head = chainOf(this.head, body);
+    const line = sealLine(body, this.head);
     this.lines.push(line);
     this.bytes += line.length + 1;
+    this.account(this.batch, rec);
     if (this.bytes >= this.flushBytes) this.flush();
   }
 
-  flush(): void {
-    if (this.lines.length === 0 || this.fd < 0) return;
-    const data = this.lines.join('\n') + '\n';
+  private account(d: Dropped, rec: TraceRecord): void {
+    let from: number, to: number;
+    if (rec.type === 'syscall' || rec.type === 'process') {
+      d.records++;
+      from = to = Number(rec.seq);
+    } else if (rec.type === 'gap') {
+      d.lostInGaps += Number(rec.lost);
+      from = Number(rec.seq_from);
+      to = Number(rec.seq_to);
+    } else return;
+    if (from < d.seqFrom) d.seqFrom = from;
+    if (to > d.seqTo) d.seqTo = to;
+  }
+
+  private sealExit(rec: ExitRecord): ExitRecord {
+    return {
+      ...rec,
+      records: Number(rec.records) - this.droppedRecords,
+      lost: Number(rec.lost) + this.extraLost,
+      lost_by_reason: { ...this.lostByReason },
+      head: this.head,
+      runtime: this.runtime,
+      runtime_sha256: this.runtimeSha256,
+      bpf_sha256: this.bpfSha256,
+    };
+  }
+
+  /** Writes the pending batch; while writes fail, retries (at most every 250 ms unless `force`). */
+  flush(force = false): void {
+    if (this.fd < 0) return;
+    if (this.dropped !== null) {
+      const now = Date.now();
+      if (!force && now < this.nextRetry) return;
+      this.nextRetry = now + RETRY_MS;
+      this.retry();
+      return;
+    }
+    if (this.lines.length === 0) return;
+    const data = Buffer.from(this.lines.join('\n') + '\n', 'utf8');
+    const batch = this.batch;
     this.lines = [];
     this.bytes = 0;
-    let buf = Buffer.from(data, 'utf8');
-    while (buf.length > 0) {
-      const n = fs.writeSync(this.fd, buf);
-      buf = buf.subarray(n);
+    this.batch = noneDropped();
+    const err = this.writeAt(data);
+    if (err === null) {
+      this.durableHead = this.head;
+      return;
+    }
+    // Nothing of this batch stays: cut the file back to the last complete batch, rewind the chain.
+    this.head = this.durableHead;
+    this.dropped = batch;
+    this.nextRetry = Date.now() + RETRY_MS;
+    seal.log(`${this.file}: failed to write records: ${err}; dropping and counting records until writing succeeds again`);
+  }
+
+  private retry(): void {
+    const d = this.dropped!;
+    let gap: TraceRecord | null = null;
+    if (d.seqTo >= d.seqFrom) {
+      gap = {
+        type: 'gap',
+        container: this.header.container,
+        seq_from: d.seqFrom,
+        seq_to: d.seqTo,
+        lost: d.seqTo - d.seqFrom + 1,
+        reason: 'write-error' as GapReason,
+      };
+    }
+    let head = this.head;
+    let text = '';
+    if (gap !== null) {
+      const body = JSON.stringify(gap);
+      head = chainOf(head, body);
+      text = sealLine(body, head) + '\n';
+    }
+    if (text !== '') {
+      const err = this.writeAt(Buffer.from(text, 'utf8'));
+      if (err !== null) return; // still failing; keep counting
+    }
+    this.head = this.durableHead = head;
+    this.dropped = null;
+    if (gap !== null) {
+      this.lostByReason['write-error'] = (this.lostByReason['write-error'] ?? 0) + Number(gap.lost);
+      this.extraLost += Number(gap.lost) - d.lostInGaps;
+      this.droppedRecords += d.records;
+    }
+    seal.log(`${this.file}: writing again; ${d.records} record(s) dropped` +
+      (gap !== null ? `, recorded as a write-error gap of seq ${d.seqFrom}..${d.seqTo}` : ''));
+  }
+
+  /** Writes all of `data` at the end of the durable part; on failure cuts the file back and returns the error. */
+  private writeAt(data: Buffer): string | null {
+    let off = 0;
+    try {
+      while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off, this.durableSize + off);
+      this.durableSize += data.length;
+      return null;
+    } catch (e) {
+      try {
+        fs.ftruncateSync(this.fd, this.durableSize);
+      } catch {
+        // the next successful write starts at durableSize anyway (positional); a torn tail is cut by the verifier's report
+      }
+      return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     }
   }
 
   close(): void {
     if (this.fd < 0) return;
-    this.flush();
+    this.flush(true);
+    if (this.dropped !== null) seal.log(`${this.file}: closed while writes fail: the file ends without its last records`);
     fs.closeSync(this.fd);
     this.fd = -1;
   }

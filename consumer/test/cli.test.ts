@@ -1,5 +1,6 @@
 // The CLI end to end without the kernel side: a real pinned BPF ring buffer (empty) and state
 // files as runc-trace-bpf writes them. Needs root and bpffs; skipped otherwise.
+import { unchained } from './unchain.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,7 @@ async function until<T>(what: string, f: () => T | undefined | false, ms = 10000
     await new Promise((r) => setTimeout(r, 25));
   }
 }
-const readLines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const readLines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => unchained(JSON.parse(l))) : []);
 
 describe.skipIf(lib === null)('runc-trace-consumer --out DIR', () => {
   const root = mkdtempSync(join(tmpdir(), 'rt-cli-'));

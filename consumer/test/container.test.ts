@@ -1,3 +1,4 @@
+import { unchained } from './unchain.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ function setup() {
     log: (m) => logs.push(m),
   };
   const c = new TracedContainer(state, deps);
-  const read = () => readFileSync(c.file, 'utf8').trim().split('\n').map((l) => TraceRecord.parse(JSON.parse(l)));
+  const read = () => readFileSync(c.file, 'utf8').trim().split('\n').map((l) => unchained(TraceRecord.parse(JSON.parse(l))));
   return { c, ring, read, setCounters: (v: SlotCounters | null) => { counters = v; }, isClosed: () => closed, logs };
 }
 

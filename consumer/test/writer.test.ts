@@ -5,9 +5,11 @@ import { describe, expect, it } from 'vitest';
 import type { HeaderRecord } from '../src/schema.js';
 import { JsonlWriter, prepareOutDir } from '../src/writer.js';
 import { examples } from './examples.js';
+import { unchained } from './unchain.js';
+import { verifyFile } from '../src/verify.js';
 
 const header = (over: Partial<HeaderRecord> = {}): HeaderRecord => ({ ...(examples.header as unknown as HeaderRecord), ...over });
-const lines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const lines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => unchained(JSON.parse(l)));
 
 function outDir(): string {
   const d = join(mkdtempSync(join(tmpdir(), 'rt-writer-')), 'out');
@@ -52,11 +54,12 @@ describe('JSONL writer', () => {
     a.close();
     appendFileSync(a.file, '{"type":"sysc'); // torn line of a killed consumer
     const b = JsonlWriter.open(dir, header());
-    expect(b.continued).toEqual({ lastSeq: 99, records: 1, lost: 54 });
+    expect(b.continued).toMatchObject({ lastSeq: 99, records: 1, lost: 54 });
     b.write({ ...examples.syscall, seq: 100 } as never);
     b.close();
     expect(readdirSync(dir)).toEqual(['web.jsonl']);
     expect(lines(b.file).map((r) => r.type)).toEqual(['header', 'syscall', 'gap', 'syscall']);
+    expect(verifyFile(b.file, { partial: true })).toMatchObject({ ok: true, lines: 4 }); // the chain goes on across the restart
   });
 
   it('does not continue a file that has its exit record', () => {
