@@ -20,7 +20,8 @@ export function duration(ns: number | string): string {
   return `${(n / 1e9).toFixed(2)}s`;
 }
 
-const q = (s: string) => JSON.stringify(s).slice(1, -1); // keeps quotes unambiguous; <Txt> shows the rest
+// Quotes and backslashes escaped so the quoting stays unambiguous; <Txt> makes control characters visible.
+const q = (s: string) => s.replace(/["\\]/g, '\\$&');
 
 export function summary(r: Row): string {
   switch (r.type) {
