@@ -61,9 +61,14 @@ struct {
 	__type(value, struct trace_task);
 } tasks SEC(".maps");
 
-/* argv of a failed exec is assembled here first: the verifier cannot bound a read at a moving offset. */
+/*
+ * Per-CPU scratch. data: argv of a failed exec is assembled here first (the verifier cannot bound a
+ * read at a moving offset). rec: a syscall record with strings is built here and copied into the
+ * ring with bpf_ringbuf_output() at its trimmed size (trace_strings_size), not the full 920 bytes.
+ */
 struct argv_buf {
 	char data[2 * TRACE_STR1_MAX];
+	struct trace_syscall_strings rec;
 };
 
 struct {
@@ -401,11 +406,17 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		t->flags |= TRACE_TASK_WORKLOAD;	/* the exec itself is the first workload record */
 
 	spec = nr < NR_TABLE ? str_spec[nr] : 0;
-	size = spec ? sizeof(struct trace_syscall_strings) : sizeof(struct trace_syscall);
+	size = sizeof(struct trace_syscall);
 	if (spec) {
-		sc = reserve(s, t, sizeof(struct trace_syscall_strings), &rb, &seq);
-		if (!sc)
+		/* built in per-CPU scratch, then copied into the ring at its trimmed size */
+		__u32 zero = 0, key = t->slot;
+		struct argv_buf *buf = bpf_map_lookup_elem(&scratch, &zero);
+
+		rb = bpf_map_lookup_elem(&buffers, &key);
+		if (!buf || !rb)
 			return 0;
+		sc = &buf->rec.sc;
+		seq = __sync_fetch_and_add(&s->seq, 1);
 		flags = TRACE_F_STRINGS;
 	} else {
 		sc = reserve(s, t, sizeof(struct trace_syscall), &rb, &seq);
@@ -422,11 +433,26 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	sc->nr = nr;
 	sc->str0_len = 0;
 	sc->str1_len = 0;
-	if (spec)
+	if (spec) {
 		fill_strings((struct trace_syscall_strings *)sc, t, task, spec, ret, &flags);
+		size = trace_strings_size(sc->str0_len, sc->str1_len);
+		barrier_var(size);	/* keep the clamp below on the register the verifier tracks */
+		if (size > sizeof(struct trace_syscall_strings))	/* never true */
+			size = sizeof(struct trace_syscall_strings);
+	}
 	fill_hdr(&sc->hdr, TRACE_REC_SYSCALL, flags, size, seq, t, task);
 	now = sc->hdr.ts_boot_ns;
 	sc->dur_ns = t->ts && now > t->ts ? now - t->ts : 0;
+	if (spec) {
+		__u64 avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
+		__u64 thresh = bpf_ringbuf_query(rb, BPF_RB_RING_SIZE) / 4;
+
+		/* same wakeup rule as submit(): the record that makes the backlog cross a quarter */
+		if (bpf_ringbuf_output(rb, sc, size, avail < thresh && avail + size + 8 >= thresh ?
+				       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP))
+			__sync_fetch_and_add(&s->lost, 1);
+		return 0;
+	}
 	submit(rb, sc, size);
 	return 0;
 }

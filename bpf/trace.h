@@ -74,8 +74,10 @@ struct trace_syscall {
 	__u16 str1_len;		/* bytes in str1: a path without NUL, argv without its final NUL, a raw sockaddr */
 	/*
 	 * if (hdr.flags & TRACE_F_STRINGS): char str0[TRACE_STR0_MAX]; char str1[TRACE_STR1_MAX]; follow
-	 * (hdr.size == sizeof(struct trace_syscall_strings)). Bytes past str0_len/str1_len are
-	 * unspecified (ring memory is not cleared); a string that could not be read has length 0.
+	 * at the offsets of struct trace_syscall_strings, but the record is trimmed after the last
+	 * string byte: hdr.size == trace_strings_size(str0_len, str1_len) (a reader also accepts the
+	 * untrimmed sizeof(struct trace_syscall_strings)). Bytes past str0_len/str1_len are
+	 * unspecified; a string that could not be read has length 0.
 	 */
 };
 
@@ -84,6 +86,16 @@ struct trace_syscall_strings {
 	char str0[TRACE_STR0_MAX];
 	char str1[TRACE_STR1_MAX];
 };
+
+/*
+ * Size of a syscall record with strings, trimmed: up to the end of str1 when str1_len > 0, else up
+ * to the end of str0; rounded up to 8 bytes, never more than the full struct.
+ */
+#define TRACE_STRINGS_SIZE_RAW(s0, s1) \
+	((s1) > 0 ? sizeof(struct trace_syscall) + TRACE_STR0_MAX + (s1) : sizeof(struct trace_syscall) + (s0))
+#define trace_strings_size(s0, s1) \
+	((__u32)(((TRACE_STRINGS_SIZE_RAW(s0, s1) + 7) & ~7ul) < sizeof(struct trace_syscall_strings) ? \
+		 ((TRACE_STRINGS_SIZE_RAW(s0, s1) + 7) & ~7ul) : sizeof(struct trace_syscall_strings)))
 
 struct trace_fork {
 	struct trace_hdr hdr;	/* the parent */

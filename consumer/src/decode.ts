@@ -8,7 +8,7 @@
 import { argSpecs, type ArgSpec } from './args.js';
 import type { BootClock } from './clock.js';
 import { ERRNO_NAMES } from './errno.js';
-import { Exec, Exit, Flag, Fork, Hdr, RecordKind, Syscall, TRACE_COMM_LEN, TRACE_STR0_MAX, TRACE_STR1_MAX } from './layout.js';
+import { Exec, Exit, Flag, Fork, Hdr, RecordKind, stringsRecordSize, Syscall, TRACE_COMM_LEN, TRACE_STR0_MAX, TRACE_STR1_MAX } from './layout.js';
 import type { ProcessRecord, SyscallArgs, SyscallRecord } from './schema.js';
 import { decodeWaitStatus } from './signals.js';
 import { decodeSockaddr } from './sockaddr.js';
@@ -162,7 +162,11 @@ function decodeSyscall(v: RecordView, off: number, size: number, flags: number, 
     ],
   };
   const hasStrings = (flags & Flag.STRINGS) !== 0;
-  if (hasStrings && size < Syscall.SIZE_WITH_STRINGS) throw new MalformedRecord(`syscall record with strings of ${size} bytes`);
+  // Strings records are trimmed to their strings (stringsRecordSize); the full struct is accepted too.
+  if (hasStrings && size !== Syscall.SIZE_WITH_STRINGS &&
+      size !== stringsRecordSize(dv.getUint16(off + Syscall.str0_len, true), dv.getUint16(off + Syscall.str1_len, true))) {
+    throw new MalformedRecord(`syscall record with strings of ${size} bytes`);
+  }
   const specs = SPECS_BY_NR[nr];
   const named: Record<string, unknown> = {};
   let usedStr0 = false;

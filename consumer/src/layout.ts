@@ -58,6 +58,15 @@ export const Syscall = {
   SIZE_WITH_STRINGS: 152 + TRACE_STR0_MAX + TRACE_STR1_MAX,
 } as const;
 
+/**
+ * hdr.size of a syscall record with strings as the kernel writes it (trace.h trace_strings_size):
+ * trimmed after str1 when str1_len > 0, else after str0; 8-byte aligned; at most SIZE_WITH_STRINGS.
+ */
+export function stringsRecordSize(str0Len: number, str1Len: number): number {
+  const raw = str1Len > 0 ? Syscall.str1 + str1Len : Syscall.SIZE + str0Len;
+  return Math.min((raw + 7) & ~7, Syscall.SIZE_WITH_STRINGS);
+}
+
 /** struct trace_fork */
 export const Fork = { child_pid: 80, child_tid: 84, child_vpid: 88, child_vtid: 92, SIZE: 96 } as const;
 
