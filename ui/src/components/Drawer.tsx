@@ -12,7 +12,9 @@ function raw(v: string): string {
 }
 
 function Field({ k, v }: { k: string; v: unknown }) {
-  const s = typeof v === 'string' ? v : Array.isArray(v) ? v.map((x) => JSON.stringify(x)).join(', ') : JSON.stringify(v);
+  // Strings stay raw (quotes escaped) so <Txt> highlights their control characters.
+  const str = (x: unknown) => (typeof x === 'string' ? `"${x.replace(/["\\]/g, '\\$&')}"` : JSON.stringify(x));
+  const s = typeof v === 'string' ? v : Array.isArray(v) ? v.map(str).join(', ') : JSON.stringify(v);
   return <tr><th>{k}</th><td><Txt s={s ?? String(v)} /></td></tr>;
 }
 
