@@ -93,7 +93,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const fps = o.maxFramesPerSecond ?? 20;
   const heartbeatMs = o.heartbeatMs ?? 5000;
   const limits: SessionLimits = { queueCap: 50_000, maxBatch: 5_000, maxBufferedBytes: 8 << 20, ...o.limits };
-  const hub = o.hub ?? new RecordHub({ backlog: o.backlog ?? 100_000, keepFinished: 8 });
+  // ~50 MB per 100 000 held records (measured): per live container, plus the 2 newest finished ones.
+  const hub = o.hub ?? new RecordHub({ backlog: o.backlog ?? 100_000, keepFinished: 2 });
   const untap = o.hub === undefined ? tapJsonlWriter(hub) : () => {};
   const dir = new TraceDirectory(o.outDir);
   const gate = new Gate(o.token, isLoopback(o.listen.host));
