@@ -7,13 +7,14 @@
 #
 # Knobs (env): BENCH_N (row 1 rounds, 15), BENCH_DD_N (rows 2/3 rounds, 5), BENCH_STRACE (1: include
 # strace -f in row 2), BENCH_RATE_SECS (row 4 seconds per rate, 10; the issue's 60 s: BENCH_RATE_SECS=60),
-# BENCH_RATES ("100000 200000 500000 1000000"), BENCH_ROWS ("1 2 3 4 5 6").
+# BENCH_RATES ("100000 200000 500000 1000000"), BENCH_ROWS ("1 2 3 4 5 6 lever"), BENCH_STRACE_N (3:
+# strace rounds, each ~50 s).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/build/bin
 TRACE=$BIN/runc-trace PRISTINE=$BIN/runc-pristine HELPER=$BIN/runc-trace-bpf CONSUMER=$BIN/runc-trace-consumer
 N=${BENCH_N:-15} DD_N=${BENCH_DD_N:-5} RATE_SECS=${BENCH_RATE_SECS:-10}
-RATES=${BENCH_RATES:-100000 200000 500000 1000000} ROWS=${BENCH_ROWS:-1 2 3 4 5 6}
+RATES=${BENCH_RATES:-100000 200000 500000 1000000} ROWS=${BENCH_ROWS:-1 2 3 4 5 6 lever}
 DD_COUNT=500000
 RUNC_ROOT=/run/runc-trace-bench-$$
 W=$(mktemp -d /tmp/runc-trace-bench.XXXXXX)
@@ -81,7 +82,11 @@ consumer_start() {
 	done
 	return 1
 }
-consumer_stop() { kill -INT "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null; CPID=; }
+consumer_stop() {
+	kill -INT "$CPID" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null; CPID=
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # wait_exit ID: the consumer wrote the exit record of ID; prints "records lost"
 wait_exit() {
@@ -110,11 +115,11 @@ dd_run() {
 	   local pid cg
 	   pid=$(rt state "$id" | jq -r .pid); cg=$(awk -F: '$1 == "0" {print $3}' "/proc/$pid/cgroup")
 	   coproc NT { exec "$NAIVE" "$CG2$cg" "$W/naive.out"; }
-	   local ready; read -r ready <&"${NT[0]}"
+	   local ready npid=${NT_PID:-}; read -r ready <&"${NT[0]}" || true
 	   rt start "$id"
 	   while [ "$(rt state "$id" 2>/dev/null | jq -r .status)" = running ]; do sleep 0.05; done
 	   rt delete "$id" >/dev/null 2>&1
-	   local npid=$NT_PID out; kill -INT "$npid"; read -r out <&"${NT[0]}"; wait "$npid" 2>/dev/null
+	   local out; kill -INT "$npid"; read -r out <&"${NT[0]}"; wait "$npid" 2>/dev/null
 	   echo "${out#records }" >>"$W/n.records"; rm -f "$W/naive.out" ;;
 	esac
 	awk '/^elapsed_ns/ {print $2}' "$e"
@@ -168,6 +173,7 @@ if has_row 2 || has_row 3; then
 	for v in $V; do : >"$W/dd.$v"; done
 	for i in $(seq "$DD_N"); do
 		for v in $V; do
+			[ "$v" != S ] || [ "$i" -le "${BENCH_STRACE_N:-3}" ] || continue	# strace -f: ~50 s a run
 			[ "$v" != W ] || keeper_start
 			dd_run "$v" "dd$v-$i" >>"$W/dd.$v"
 			[ "$v" != W ] || keeper_stop
@@ -258,6 +264,9 @@ fi
 # ---- row 6: dashboard
 if has_row 6; then
 	echo; echo "-- 6. dashboard fps"
-	if [ -x "$ROOT/bench/ui-fps.sh" ]; then "$ROOT/bench/ui-fps.sh"; else echo "  not measured (no headless-Chromium fps harness in bench/ yet; see docs/PERFORMANCE.md)"; fi
+	if [ -x "$ROOT/bench/ui-fps.sh" ]; then "$ROOT/bench/ui-fps.sh"; else
+		echo "  not measured: the dashboard exists (ui/, runc-trace-consumer --listen) but bench/ has no headless-Chromium fps harness yet (docs/PERFORMANCE.md)"; fi
 fi
+# ---- the lever changed in this round: trimmed records with strings, before/after
+if has_row lever; then echo; "$ROOT/bench/strings-ab.sh" "${BENCH_AB_N:-5}" 40000; fi
 echo; echo "== done (load average now $(cut -d' ' -f1-3 /proc/loadavg))"

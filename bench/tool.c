@@ -2,6 +2,7 @@
 /*
  * bench-tool: static helper copied into the benchmark containers (busybox has no ns clock).
  *   bench-tool timeit CMD ARG...   runs CMD, prints "elapsed_ns <ns>" on stderr, exits with its status
+ *   bench-tool stat N               N stat("/etc/passwd") (newfstatat: a syscall record with a path)
  *   bench-tool rate R SECS          R raw getppid() per second for SECS seconds (paced every 1 ms
  *                                   from CLOCK_MONOTONIC through the vDSO: no extra syscalls);
  *                                   prints "done <n> <achieved/s>"
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 static long long now(void)
@@ -52,6 +54,12 @@ int main(int argc, char **argv)
 		printf("done %lld %.0f\n", n, n / ((now() - t0) / 1e9));
 		return 0;
 	}
-	fprintf(stderr, "usage: bench-tool timeit CMD ARG... | rate R SECS\n");
+	if (argc == 3 && !strcmp(argv[1], "stat")) {
+		struct stat st;
+		for (long i = atol(argv[2]); i > 0; i--)
+			stat("/etc/passwd", &st);
+		return 0;
+	}
+	fprintf(stderr, "usage: bench-tool timeit CMD ARG... | stat N | rate R SECS\n");
 	return 2;
 }
