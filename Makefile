@@ -8,7 +8,7 @@ BIN := build/bin
 SUITE := scripts/run-suite.sh
 
 .PHONY: all deps fetch tree build runc test test-unit test-integration test-upstream \
-	test-upstream-traced upstream-baseline bench clean
+	test-upstream-traced upstream-baseline bench soak clean
 
 all: build
 
@@ -52,6 +52,11 @@ test-unit:
 test-integration:
 	@if [ -x test/integration/run.sh ]; then $(SUITE) "integration" test/integration/run.sh; \
 	else echo "==> test/integration/run.sh absent"; fi
+	@$(SUITE) "hostile" test/hostile/run.sh
+
+# Hostile containers and faults with the long settings (50 concurrent containers, longer floods).
+soak: build
+	@SOAK=1 RT_SUITE_TIMEOUT=60m $(SUITE) "hostile soak" test/hostile/run.sh
 
 # runc's own Go unit tests and bats suite against build/bin/runc-trace, compared with pristine
 # (test/upstream/baseline/, regenerate with `make upstream-baseline`).

@@ -6,8 +6,29 @@ load ../integration/helpers
 
 HOSTILE=$ROOT/build/test/hostile
 SOAK=${SOAK:-0}
-# Container ids of this run: unique on the host.
-ID_PREFIX=h$$
+# Container ids of this bats run (stable across its tests): unique on the host.
+ID_PREFIX=h$(basename "$BATS_RUN_TMPDIR" | tr -dc 'a-zA-Z0-9' | tail -c 8)
+
+# wait_trace ID [SECONDS]: like the integration helper, with a longer bound
+# (a flood leaves millions of records to decode).
+wait_trace() {
+	local file=$OUT/$1.jsonl i
+	for i in $(seq $((${2:-60} * 10))); do
+		if [ -s "$file" ] && [ "$(tail -n 1 "$file" | jq -r .type 2>/dev/null)" = exit ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "trace of $1 not complete after ${2:-60}s; consumer log:" >&2
+	tail -n 20 "$BATS_FILE_TMPDIR/consumer.log" >&2
+	return 1
+}
+
+# cleanup_ours: delete this run's containers.
+cleanup_ours() {
+	local id
+	for id in $(runc list -q 2>/dev/null | grep "^${ID_PREFIX}-"); do runc delete -f "$id" >/dev/null 2>&1 || true; done
+}
 
 # start_consumer [ARGS...]: one consumer per host; wait (up to 10 min) while
 # another holds /run/runc-trace/consumer.lock.

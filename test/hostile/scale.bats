@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# Many traced containers at once (no cross-talk, no leaks), thousands of
+# threads, clone3 and vfork children.
+
+load helpers
+
+setup_file() {
+	start_consumer
+}
+
+teardown_file() {
+	stop_consumer
+	cleanup_ours
+}
+
+teardown() {
+	cleanup_ours
+}
+
+@test "20 traced containers (50 with SOAK=1) created, run and deleted concurrently: each file holds only its own records" {
+	n=$([ "$SOAK" = 1 ] && echo 50 || echo 20)
+	make_bundle many "$TRACED" /bin/workload exit 0
+	ids=()
+	for i in $(seq "$n"); do
+		id=${ID_PREFIX}-m$i
+		ids+=("$id")
+		mkdir -p "$BATS_TEST_TMPDIR/b$i"
+		ln -s "$BUNDLE/rootfs" "$BATS_TEST_TMPDIR/b$i/rootfs"
+		jq --argjson i "$i" '.process.args = ["/bin/workload", "exit", ($i | tostring)] | .root.readonly = true' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/b$i/config.json"
+	done
+	for i in $(seq "$n"); do
+		(runc run -b "$BATS_TEST_TMPDIR/b$i" "${ID_PREFIX}-m$i" </dev/null >/dev/null 2>&1; echo $? >"$BATS_TEST_TMPDIR/rc$i") &
+	done
+	wait
+	for i in $(seq "$n"); do
+		id=${ID_PREFIX}-m$i
+		[ "$(cat "$BATS_TEST_TMPDIR/rc$i")" -eq "$i" ]
+		wait_trace "$id"
+		f=$OUT/$id.jsonl
+		# Only its own records: every record names the container, its argv is its own, its exit status too.
+		jq -e -s --arg id "$id" 'all(.[]; .container == $id)' "$f" >/dev/null
+		records "$id" '.type == "syscall" and .syscall == "execve" and .phase == "workload"' | jq -e --arg i "$i" '.args.argv == ["/bin/workload", "exit", $i]'
+		tail -n 1 "$f" | jq -e --argjson i "$i" '.status == $i and .lost == 0' >/dev/null
+		# One cgroup, one init: no records of another container's processes.
+		[ "$(jq -r 'select(.type == "syscall" or .type == "process") | .cgroup_id // empty' "$f" | sort -u | wc -l)" -le 1 ]
+		verify "$f" >/dev/null
+	done
+	assert_gone "${ids[@]}"
+}
+
+@test "2000 threads stay traced" {
+	id=${ID_PREFIX}-thr
+	hostile_bundle thr "$TRACED" /bin/hostile threads 2000
+	bundle_edit '.linux.resources.pids = {"limit": 4096}'
+	run runc run -b "$BUNDLE" "$id"
+	[ "$status" -eq 0 ]
+	wait_trace "$id"
+	[ "$(records "$id" '.type == "process" and .event == "fork" and .thread == true' | wc -l)" -eq 2000 ]
+	[ "$(records "$id" '.type == "syscall" and .syscall == "getppid"' | jq -r .tid | sort -u | wc -l)" -eq 2000 ]
+	tail -n 1 "$OUT/$id.jsonl" | jq -e '.status == 0 and .lost == 0'
+	runc delete -f "$id" || true
+	assert_gone "$id"
+}
+
+@test "clone3 and vfork children are traced" {
+	id=${ID_PREFIX}-c3
+	hostile_bundle c3 "$TRACED" /bin/hostile clone3
+	run runc run -b "$BUNDLE" "$id"
+	[ "$status" -eq 0 ]
+	wait_trace "$id"
+	records "$id" '.type == "syscall" and .syscall == "clone3" and .ret > 0' | jq -e .
+	records "$id" '.type == "syscall" and .syscall == "vfork" and .ret > 0' | jq -e .
+	[ "$(records "$id" '.type == "process" and .event == "exit" and .exit_code == 7' | wc -l)" -eq 1 ]
+	[ "$(records "$id" '.type == "process" and .event == "exit" and .exit_code == 8' | wc -l)" -eq 1 ]
+	[ "$(records "$id" '.type == "syscall" and .syscall == "getppid" and .phase == "workload"' | wc -l)" -eq 2 ]
+	runc delete -f "$id" || true
+	assert_gone "$id"
+}
