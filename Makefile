@@ -7,7 +7,7 @@ export PATH := $(PATH):/usr/local/go/bin
 BIN := build/bin
 SUITE := scripts/run-suite.sh
 
-.PHONY: all deps fetch tree build runc test test-unit test-integration test-upstream \
+.PHONY: all deps fetch tree build runc test test-unit test-integration test-e2e test-upstream \
 	test-upstream-traced upstream-baseline bench soak clean
 
 all: build
@@ -37,6 +37,7 @@ test: build
 	@scripts/summary.sh reset
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-integration
+	-@$(MAKE) --no-print-directory test-e2e
 	-@$(MAKE) --no-print-directory test-upstream
 	-@if [ -x $(BIN)/runc-trace-bpf ]; then $(MAKE) --no-print-directory test-upstream-traced; \
 	else echo "==> $(BIN)/runc-trace-bpf absent: test-upstream-traced not run"; fi
@@ -48,10 +49,15 @@ test-unit:
 	-@$(SUITE) "foundation" bats -t test/upstream/foundation.bats
 	-@if [ -f bpf/Makefile ] && $(MAKE) -C bpf -n test >/dev/null 2>&1; then $(SUITE) "bpf unit" $(MAKE) --no-print-directory -C bpf test; fi
 	-@if [ -x consumer/test.sh ]; then $(SUITE) "consumer unit" consumer/test.sh; fi
+	-@if [ -x ui/test.sh ]; then $(SUITE) "ui unit" ui/test.sh; fi
 
 test-integration:
 	@if [ -x test/integration/run.sh ]; then $(SUITE) "integration" test/integration/run.sh; \
 	else echo "==> test/integration/run.sh absent"; fi
+
+# The dashboard in Debian's chromium against a real traced container.
+test-e2e:
+	@$(SUITE) "dashboard e2e" test/e2e/run.sh
 	@$(SUITE) "hostile" test/hostile/run.sh
 
 # Hostile containers and faults with the long settings (50 concurrent containers, longer floods).
