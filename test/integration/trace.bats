@@ -139,6 +139,8 @@ teardown() {
 	# Armed at create: the container exists, the workload has not run.
 	[ -e "$STATE_DIR/containers/life.json" ]
 	runc start life
+	cgroup=/sys/fs/cgroup/unified$(awk -F: '$1 == "0" {print $3}' "/proc/$(runc state life | jq .pid)/cgroup")
+	[ -d "$cgroup" ]
 	runc exec life /bin/workload script >/dev/null
 	runc kill life KILL
 	runc delete --force life
@@ -149,6 +151,8 @@ teardown() {
 	tail -n 1 "$OUT/life.jsonl" | jq -e '.type == "exit" and .signal == "SIGKILL"'
 	assert_no_tracer_state
 	[ ! -e "$RUNC_ROOT/life" ]
+	[ ! -e "$cgroup" ]
+	! pgrep -f 'runc-trace-bpf|runc:\[' >/dev/null
 }
 
 @test "a container whose process exits by itself gets an exit record with its status" {
