@@ -143,14 +143,22 @@ has_row() { [[ " $ROWS " == *" $1 "* ]]; }
 if has_row 1; then
 	echo; echo "-- 1. run start latency, busybox true ($N rounds of pristine / untraced / traced cold / traced warm)"
 	: >"$W/p1"; : >"$W/u1"; : >"$W/c1"; : >"$W/w1"; notcold=0
-	for i in $(seq "$N"); do
-		t=$EPOCHREALTIME; rp run --bundle "$W/true" "p1-$i" </dev/null >/dev/null 2>&1; echo "$EPOCHREALTIME - $t" | bc >>"$W/p1"
-		t=$EPOCHREALTIME; rt run --bundle "$W/true" "u1-$i" </dev/null >/dev/null 2>&1; echo "$EPOCHREALTIME - $t" | bc >>"$W/u1"
-		[ "$(loaded)" = false ] || notcold=$((notcold + 1))
-		t=$EPOCHREALTIME; rt run --bundle "$W/truet" "c1-$i" </dev/null >/dev/null 2>&1; echo "$EPOCHREALTIME - $t" | bc >>"$W/c1"
-		keeper_start
-		t=$EPOCHREALTIME; rt run --bundle "$W/truet" "w1-$i" </dev/null >/dev/null 2>&1; echo "$EPOCHREALTIME - $t" | bc >>"$W/w1"
-		keeper_stop
+	r1() { # VARIANT ROUND
+		local t
+		case $1 in
+		p) t=$EPOCHREALTIME; rp run --bundle "$W/true" "p1-$2" </dev/null >/dev/null 2>&1 ;;
+		u) t=$EPOCHREALTIME; rt run --bundle "$W/true" "u1-$2" </dev/null >/dev/null 2>&1 ;;
+		c) [ "$(loaded)" = false ] || notcold=$((notcold + 1))
+		   t=$EPOCHREALTIME; rt run --bundle "$W/truet" "c1-$2" </dev/null >/dev/null 2>&1 ;;
+		w) keeper_start
+		   t=$EPOCHREALTIME; rt run --bundle "$W/truet" "w1-$2" </dev/null >/dev/null 2>&1
+		   echo "$EPOCHREALTIME - $t" | bc >>"$W/w1"; keeper_stop; return ;;
+		esac
+		echo "$EPOCHREALTIME - $t" | bc >>"$W/${1}1"
+	}
+	for i in $(seq "$N"); do	# the order rotates every round: no variant always follows a teardown
+		case $((i % 4)) in 0) o="p u c w" ;; 1) o="u c w p" ;; 2) o="c w p u" ;; 3) o="w p u c" ;; esac
+		for v in $o; do r1 "$v" "$i"; done
 	done
 	p=$(median <"$W/p1"); u=$(median <"$W/u1"); c=$(median <"$W/c1"); w=$(median <"$W/w1")
 	printf '  medians: pristine %.1f ms, untraced %.1f ms, traced cold %.1f ms, traced warm %.1f ms\n' \
@@ -165,22 +173,27 @@ fi
 if has_row 2 || has_row 3; then
 	consumer_start || { echo "bench/run.sh: consumer did not start" >&2; exit 1; }
 	V="P U W T N"; [ "${BENCH_STRACE:-1}" = 0 ] || V="$V S"
+	has_row 2 || V="P U W"
 	echo; echo "-- 2/3. dd bs=1 count=$DD_COUNT (1M syscalls) in a container, $DD_N rounds of: $V"
 	echo "   P pristine runc, no traced container | U runc-trace untraced, no traced container (row 2 baseline)"
 	echo "   W untraced while a traced container exists | T traced, consumer recording JSONL"
 	echo "   N naive tracer (bench/naive.bpf.c: wakeup per record, text per record) | S strace -f -o FILE"
 	rm -f "$W"/{t,n,s}.records
 	for v in $V; do : >"$W/dd.$v"; done
+	: >"$W/foreign"
 	for i in $(seq "$DD_N"); do
-		for v in $V; do
+		set -- $V; k=$(( (i - 1) % $# )); o="${*:k+1} ${*:1:k}"	# rotate the order every round
+		for v in $o; do
 			[ "$v" != S ] || [ "$i" -le "${BENCH_STRACE_N:-3}" ] || continue	# strace -f: ~50 s a run
 			[ "$v" != W ] || keeper_start
+			[ "$(n_armed)" = "$([ "$v" = W ] && echo 1 || echo 0)" ] || echo "$v" >>"$W/foreign"
 			dd_run "$v" "dd$v-$i" >>"$W/dd.$v"
 			[ "$v" != W ] || keeper_stop
 		done
 	done
 	for v in $V; do declare "m$v=$(median <"$W/dd.$v")"; done
 	printf '  medians (ms):'; for v in $V; do m=m$v; printf ' %s %.0f' "$v" "$(bc <<<"${!m}/1000000")"; done; echo
+	[ ! -s "$W/foreign" ] || echo "  runs with other users' traced containers armed (tracer attached host-wide): $(sort "$W/foreign" | uniq -c | awk '{printf "%s %d/'"$DD_N"' ", $2, $1}')"
 	[ ! -s "$W/t.records" ] || awk '{r+=$1; l+=$2} END {printf "  T: %d records written, %d lost (ring full) over %d runs\n", r, l, NR}' "$W/t.records"
 	[ ! -s "$W/n.records" ] || awk '{r+=$1} END {printf "  N: %d records over %d runs\n", r, NR}' "$W/n.records"
 	[ ! -s "$W/s.records" ] || awk '{r+=$1} END {printf "  S: %d strace lines over %d runs\n", r, NR}' "$W/s.records"
