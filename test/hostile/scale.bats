@@ -28,13 +28,21 @@ teardown() {
 		ln -s "$BUNDLE/rootfs" "$BATS_TEST_TMPDIR/b$i/rootfs"
 		jq --argjson i "$i" '.process.args = ["/bin/workload", "exit", ($i | tostring)] | .root.readonly = true' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/b$i/config.json"
 	done
+	pids=()
+	start=$SECONDS
 	for i in $(seq "$n"); do
-		(runc run -b "$BATS_TEST_TMPDIR/b$i" "${ID_PREFIX}-m$i" </dev/null >/dev/null 2>&1; echo $? >"$BATS_TEST_TMPDIR/rc$i") &
+		"$RUNC" --root "$RUNC_ROOT" run -b "$BATS_TEST_TMPDIR/b$i" "${ID_PREFIX}-m$i" </dev/null >"$BATS_TEST_TMPDIR/log$i" 2>&1 &
+		pids+=($!)
 	done
-	wait
+	for i in $(seq "$n"); do
+		rc=0
+		wait "${pids[$((i - 1))]}" || rc=$?
+		echo "$rc" >"$BATS_TEST_TMPDIR/rc$i"
+	done
+	echo "$n containers created, run and deleted concurrently in $((SECONDS - start))s" >&3
 	for i in $(seq "$n"); do
 		id=${ID_PREFIX}-m$i
-		[ "$(cat "$BATS_TEST_TMPDIR/rc$i")" -eq "$i" ]
+		[ "$(cat "$BATS_TEST_TMPDIR/rc$i")" -eq "$i" ] || { cat "$BATS_TEST_TMPDIR/log$i" >&2; false; }
 		wait_trace "$id"
 		f=$OUT/$id.jsonl
 		# Only its own records: every record names the container, its argv is its own, its exit status too.
@@ -50,11 +58,13 @@ teardown() {
 
 @test "2000 threads stay traced" {
 	id=${ID_PREFIX}-thr
-	hostile_bundle thr "$TRACED" /bin/hostile threads 2000
+	hostile_bundle thr '{"io.trace.enabled":"true","io.trace.buffer-size":"64Mi"}' /bin/hostile threads 2000
 	bundle_edit '.linux.resources.pids = {"limit": 4096}'
 	run runc run -b "$BUNDLE" "$id"
+	echo "$output"
 	[ "$status" -eq 0 ]
 	wait_trace "$id"
+	echo "threads: $(records "$id" '.type == "process" and .event == "fork" and .thread == true' | wc -l) thread forks; exit $(tail -n 1 "$OUT/$id.jsonl" | jq -c '{records, lost}')" >&3
 	[ "$(records "$id" '.type == "process" and .event == "fork" and .thread == true' | wc -l)" -eq 2000 ]
 	[ "$(records "$id" '.type == "syscall" and .syscall == "getppid"' | jq -r .tid | sort -u | wc -l)" -eq 2000 ]
 	tail -n 1 "$OUT/$id.jsonl" | jq -e '.status == 0 and .lost == 0'
