@@ -80,3 +80,37 @@ describe('JSONL writer', () => {
     expect(readFileSync(join(dir, 'web.1.jsonl'), 'utf8')).toBe('garbage\n');
   });
 });
+
+describe('JSONL writer on a full disk (root: a real tmpfs)', () => {
+  const root = process.getuid?.() === 0;
+  it.skipIf(!root)('drops and counts while ENOSPC, writes a write-error gap when space returns; the file verifies', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const mnt = mkdtempSync(join(tmpdir(), 'rt-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
+    try {
+      const logs: string[] = [];
+      const { configureSeal } = await import('../src/writer.js');
+      configureSeal({ log: (m) => logs.push(m) });
+      const dir = join(mnt, 'out');
+      prepareOutDir(dir);
+      const w = JsonlWriter.open(dir, header(), 4096);
+      let s = 0;
+      for (; s < 1000; s++) w.write({ ...examples.syscall, seq: s } as never);
+      expect(logs.some((l) => l.includes('failed to write records: ENOSPC'))).toBe(true);
+      execFileSync('mount', ['-o', 'remount,size=4m', mnt]);
+      await new Promise((r) => setTimeout(r, 300));
+      for (; s < 1010; s++) w.write({ ...examples.syscall, seq: s } as never);
+      w.write({ ...examples.exit, records: 1010, lost: 0 } as never);
+      w.close();
+      expect(logs.some((l) => l.includes('writing again'))).toBe(true);
+      const recs = lines(w.file);
+      const gap = recs.find((r) => r.type === 'gap');
+      expect(gap).toMatchObject({ reason: 'write-error', seq_to: gap.seq_from + gap.lost - 1 });
+      const exit = recs.at(-1);
+      expect(exit.records + exit.lost).toBe(1010);
+      expect(verifyFile(w.file)).toMatchObject({ ok: true, sealed: true });
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+});
