@@ -4,10 +4,12 @@
 
 load helpers
 
+# This file's consumer writes to a tmpfs the disk-full test shrinks.
+OUT=$BATS_FILE_TMPDIR/small/out
+
 setup_file() {
 	mkdir -p "$BATS_FILE_TMPDIR/small"
 	mount -t tmpfs -o size=64m tmpfs "$BATS_FILE_TMPDIR/small"
-	export OUT=$BATS_FILE_TMPDIR/small/out
 	start_consumer
 }
 

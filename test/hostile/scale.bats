@@ -47,10 +47,14 @@ teardown() {
 		f=$OUT/$id.jsonl
 		# Only its own records: every record names the container, its argv is its own, its exit status too.
 		jq -e -s --arg id "$id" 'all(.[]; .container == $id)' "$f" >/dev/null
-		records "$id" '.type == "syscall" and .syscall == "execve" and .phase == "workload"' | jq -e --arg i "$i" '.args.argv == ["/bin/workload", "exit", $i]'
+		execs=$(records "$id" '.type == "syscall" and .syscall == "execve" and .phase == "workload"')
+		[ "$(echo "$execs" | wc -l)" -eq 1 ]
+		echo "$execs" | jq -e --arg i "$i" '.args.argv == ["/bin/workload", "exit", $i]' >/dev/null
 		tail -n 1 "$f" | jq -e --argjson i "$i" '.status == $i and .lost == 0' >/dev/null
-		# One cgroup, one init: no records of another container's processes.
-		[ "$(jq -r 'select(.type == "syscall" or .type == "process") | .cgroup_id // empty' "$f" | sort -u | wc -l)" -le 1 ]
+		# Only its own processes: every pid in the file is its init or a child forked inside it.
+		jq -e -s '(map(select(.type == "header")) | .[0].init_pid) as $init
+			| ([$init] + [.[] | select(.type == "process" and .event == "fork") | .child_pid]) as $own
+			| all(.[] | select(.type == "syscall" or .type == "process"); .pid as $p | $own | index($p) != null)' "$f" >/dev/null
 		verify "$f" >/dev/null
 	done
 	assert_gone "${ids[@]}"
