@@ -7,7 +7,7 @@ load helpers
 setup_file() {
 	start_consumer
 	export ID=${ID_PREFIX}-ev
-	make_bundle ev "$TRACED" /bin/workload script
+	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR make_bundle ev "$TRACED" /bin/workload script
 	runc run -b "$BUNDLE" "$ID" >/dev/null
 	wait_trace "$ID"
 	runc delete -f "$ID" >/dev/null 2>&1 || true

@@ -5,6 +5,9 @@
 load ../integration/helpers
 
 HOSTILE=$ROOT/build/test/hostile
+# Our own runc root: the integration suite's cleanup deletes every container
+# under /run/runc-trace-tests, including those of a concurrent hostile run.
+RUNC_ROOT=/run/runc-trace-hostile
 SOAK=${SOAK:-0}
 # Container ids of this bats run (stable across its tests): unique on the host.
 ID_PREFIX=h$(basename "$BATS_RUN_TMPDIR" | tr -dc 'a-zA-Z0-9' | tail -c 8)
