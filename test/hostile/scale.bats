@@ -25,8 +25,8 @@ teardown() {
 		id=${ID_PREFIX}-m$i
 		ids+=("$id")
 		mkdir -p "$BATS_TEST_TMPDIR/b$i"
-		ln -s "$BUNDLE/rootfs" "$BATS_TEST_TMPDIR/b$i/rootfs"
-		jq --argjson i "$i" '.process.args = ["/bin/workload", "exit", ($i | tostring)] | .root.readonly = true' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/b$i/config.json"
+		# One read-only rootfs shared by all (runc refuses a symlinked rootfs; an absolute root.path is fine).
+		jq --argjson i "$i" --arg rootfs "$BUNDLE/rootfs" '.process.args = ["/bin/workload", "exit", ($i | tostring)] | .root = {path: $rootfs, readonly: true}' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/b$i/config.json"
 	done
 	pids=()
 	start=$SECONDS
@@ -34,7 +34,7 @@ teardown() {
 		"$RUNC" --root "$RUNC_ROOT" run -d -b "$BATS_TEST_TMPDIR/b$i" "${ID_PREFIX}-m$i" </dev/null >"$BATS_TEST_TMPDIR/log$i" 2>&1 &
 		pids+=($!)
 	done
-	for i in $(seq "$n"); do wait "${pids[$((i - 1))]}"; done
+	for i in $(seq "$n"); do wait "${pids[$((i - 1))]}" || { cat "$BATS_TEST_TMPDIR/log$i" >&2; false; }; done
 	for i in $(seq "$n"); do
 		id=${ID_PREFIX}-m$i
 		for _ in $(seq 100); do [ "$(runc state "$id" | jq -r .status)" = stopped ] && break; sleep 0.1; done
@@ -76,7 +76,7 @@ teardown() {
 	wait_trace "$id"
 	echo "threads: $(records "$id" '.type == "process" and .event == "fork" and .thread == true' | wc -l) thread forks; exit $(tail -n 1 "$OUT/$id.jsonl" | jq -c '{records, lost}')" >&3
 	[ "$(records "$id" '.type == "process" and .event == "fork" and .thread == true and .phase == "workload"' | wc -l)" -eq 2000 ]
-	[ "$(records "$id" '.type == "syscall" and .syscall == "getppid"' | jq -r .tid | sort -u | wc -l)" -eq 2000 ]
+	[ "$(records "$id" '.type == "syscall" and .syscall == "getppid" and .phase == "workload"' | jq -r .tid | sort -u | wc -l)" -eq 2000 ]
 	tail -n 1 "$OUT/$id.jsonl" | jq -e '.status == 0 and .lost == 0'
 	runc delete -f "$id" || true
 	assert_gone "$id"
