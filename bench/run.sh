@@ -278,7 +278,7 @@ fi
 if has_row 6; then
 	echo; echo "-- 6. dashboard fps"
 	if [ -x "$ROOT/bench/ui-fps.sh" ]; then "$ROOT/bench/ui-fps.sh"; else
-		echo "  not measured: the dashboard exists (ui/, runc-trace-consumer --listen) but bench/ has no headless-Chromium fps harness yet (docs/PERFORMANCE.md)"; fi
+		echo "  not measured: bench/ui-fps.sh missing"; fi
 fi
 # ---- the lever changed in this round: trimmed records with strings, before/after
 if has_row lever; then echo; "$ROOT/bench/strings-ab.sh" "${BENCH_AB_N:-5}" 40000; fi
