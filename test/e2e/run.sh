@@ -4,10 +4,8 @@
 # Screenshots go to test/artifacts/. Prints "N passed, N failed" last.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$root"
-for bin in runc-trace runc-trace-bpf runc-trace-consumer; do
-	[ -x "build/bin/$bin" ] || { echo "test/e2e: build/bin/$bin missing: run 'make build' first" >&2; exit 1; }
-done
+suite=test/e2e
+. "$root/test/lib/prepare.sh"
 if [ ! -x /usr/bin/chromium ]; then
 	echo "test/e2e: installing chromium (apt)"
 	apt-get update -qq >/dev/null
@@ -15,12 +13,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 [ -d ui/node_modules/playwright-core ] || (cd ui && npm ci --no-audit --no-fund --loglevel=error)
 [ -f build/ui/index.html ] || ui/build.sh
-mkdir -p build/test test/artifacts
-if [ ! -x build/test/workload ] || [ test/workload/main.go -nt build/test/workload ]; then
-	(cd test/workload && PATH=$PATH:/usr/local/go/bin CGO_ENABLED=0 go build -trimpath -o "$root/build/test/workload" .)
-fi
-[ -x build/test/rootfs-busybox/bin/busybox ] || test/lib/mkrootfs-busybox.sh build/test/rootfs-busybox
-mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
+mkdir -p test/artifacts
 # Every consumer drains every traced container of the host: two at once split the records between
 # their files (and break each other's tests). Wait for another one (e.g. test/integration) to end.
 for _ in $(seq 120); do
