@@ -152,6 +152,19 @@ function noneDropped(): Dropped {
   return { records: 0, lostInGaps: 0, seqFrom: Infinity, seqTo: -Infinity };
 }
 
+/** Sees every record any JsonlWriter is given, and each writer's close: the dashboard's live feed. */
+export interface WriterObserver {
+  written(w: JsonlWriter, rec: TraceRecord): void;
+  closed(w: JsonlWriter): void;
+}
+
+let observer: WriterObserver | null = null;
+
+/** Installs (or with null removes) the one observer of all writers. */
+export function observeWriters(o: WriterObserver | null): void {
+  observer = o;
+}
+
 export class JsonlWriter {
   private lines: string[] = [];
   private bytes = 0;
@@ -220,6 +233,11 @@ export class JsonlWriter {
 
   /** Formats, chains and buffers one record (hot path: no logging, one hash). */
   write(rec: TraceRecord): void {
+    this.format(rec);
+    observer?.written(this, rec);
+  }
+
+  private format(rec: TraceRecord): void {
     if (this.dropped !== null) {
       if (rec.type === 'exit') this.flush(true); // last chance to get the exit record out
       if (this.dropped !== null) {
@@ -351,5 +369,6 @@ export class JsonlWriter {
     if (this.dropped !== null) seal.log(`${this.file}: closed while writes fail: the file ends without its last records`);
     fs.closeSync(this.fd);
     this.fd = -1;
+    observer?.closed(this);
   }
 }

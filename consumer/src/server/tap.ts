@@ -1,13 +1,12 @@
 /**
  * Connects the JSONL writer path to the dashboard. Every record of every container passes through
  * JsonlWriter.write — the header of a new file, syscall, process, gap and exit records — so that is
- * where the dashboard listens, instead of re-reading files or adding a second decode path.
- * Installing the tap wraps the writer's methods once; records are handed over by reference after
- * the writer has serialized them (the writer never mutates them afterwards).
+ * where the dashboard listens (writer.ts's observer), instead of re-reading files or adding a second
+ * decode path. Records are handed over by reference after the writer has serialized them (the
+ * writer never mutates them afterwards).
  */
 import * as path from 'node:path';
-import { JsonlWriter } from '../writer.js';
-import type { TraceRecord } from '../schema.js';
+import { observeWriters, type JsonlWriter } from '../writer.js';
 import type { RecordSubscriber } from './hub.js';
 
 let installed: RecordSubscriber | null = null;
@@ -16,27 +15,26 @@ let installed: RecordSubscriber | null = null;
 export function tapJsonlWriter(sub: RecordSubscriber): () => void {
   if (installed !== null) throw new Error('a JSONL writer tap is already installed');
   installed = sub;
-  const proto = JsonlWriter.prototype;
-  const write = proto.write;
-  const close = proto.close;
-  const seen = new WeakSet<JsonlWriter>();
-  proto.write = function (this: JsonlWriter, rec: TraceRecord): void {
-    write.call(this, rec);
-    if (!seen.has(this)) {
-      seen.add(this);
-      const c = this.continued; // a continued file: counts start where the previous run stopped
-      sub.record(path.resolve(this.file), rec, c === null ? undefined : { records: c.records, lost: c.lost });
-      return;
-    }
-    sub.record(path.resolve(this.file), rec);
-  };
-  proto.close = function (this: JsonlWriter): void {
-    close.call(this);
-    if (seen.has(this)) sub.closed(path.resolve(this.file));
-  };
+  const files = new WeakMap<JsonlWriter, string>(); // resolved once per writer, not per record
+  observeWriters({
+    written(w, rec) {
+      const file = files.get(w);
+      if (file !== undefined) {
+        sub.record(file, rec);
+        return;
+      }
+      const resolved = path.resolve(w.file);
+      files.set(w, resolved);
+      const c = w.continued; // a continued file: counts start where the previous run stopped
+      sub.record(resolved, rec, c === null ? undefined : { records: c.records, lost: c.lost });
+    },
+    closed(w) {
+      const file = files.get(w);
+      if (file !== undefined) sub.closed(file);
+    },
+  });
   return () => {
-    proto.write = write;
-    proto.close = close;
+    observeWriters(null);
     installed = null;
   };
 }
