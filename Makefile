@@ -38,6 +38,7 @@ test: build
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-integration
 	-@$(MAKE) --no-print-directory test-e2e
+	-@$(MAKE) --no-print-directory test-demo
 	-@$(MAKE) --no-print-directory test-upstream
 	-@if [ -x $(BIN)/runc-trace-bpf ]; then $(MAKE) --no-print-directory test-upstream-traced; \
 	else echo "==> $(BIN)/runc-trace-bpf absent: test-upstream-traced not run"; fi
@@ -78,6 +79,23 @@ upstream-baseline: runc
 
 bench: build
 	@if [ -x bench/run.sh ]; then bench/run.sh; else echo "bench/run.sh absent: nothing to run"; fi
+
+# `make demo`: the consumer with its dashboard and two traced busybox containers; prints the
+# dashboard URL and the JSONL paths (demo/run.sh). Builds only what is missing: `make build` redoes
+# every step (go build, npm ci, tsc) and rewrites build/bin/* each time, too slow and too disruptive
+# for a command that is run again and again. `make demo-stop` ends it (demo/stop.sh).
+.PHONY: demo demo-stop test-demo
+DEMO_NEEDS := $(BIN)/runc-trace $(BIN)/runc-trace-bpf $(BIN)/runc-trace-consumer build/ui/index.html
+demo:
+	@for f in $(DEMO_NEEDS); do [ -e $$f ] || { echo "==> $$f missing: make build"; $(MAKE) --no-print-directory build || exit 1; break; }; done
+	@demo/run.sh
+
+demo-stop:
+	@demo/stop.sh
+
+# `make demo` and `make demo-stop` as a user runs them, checked from outside (test/demo/).
+test-demo:
+	@$(SUITE) "demo" test/demo/run.sh
 
 clean:
 	@if [ -d build/src/runc/.git ]; then git -C build/src/runc worktree prune; fi
