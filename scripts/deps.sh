@@ -12,6 +12,8 @@ packages=(
 	curl ca-certificates file
 	# runc's bats suite and its images
 	bats jq gawk iproute2 util-linux bsdutils strace psmisc libcap2-bin busybox-static debootstrap
+	# test/clients: real clients driving runc-trace (their runtime dependencies come with them)
+	podman containerd
 )
 
 stamp=$RT_ROOT/build/stamps/deps
