@@ -2,7 +2,7 @@
 /*
  * runc-trace-bpf - arms and disarms containers for tracing (adr/0001).
  *
- *   runc-trace-bpf [-v] arm --id ID --pid PID [--buffer-size BYTES] < meta.json
+ *   runc-trace-bpf [-v] arm --id ID --pid PID [--buffer-size BYTES] [--rate-limit N] < meta.json
  *   runc-trace-bpf [-v] disarm --id ID
  *   runc-trace-bpf [-v] gc | status | layout | golden FILE
  *
@@ -55,7 +55,7 @@ static const char *pin_dir = BPFFS "/runc-trace";
 static const char *run_dir = "/run/runc-trace";
 static char pin_containers[PATH_MAX], run_containers[PATH_MAX], lock_file[PATH_MAX];
 
-static const char *const map_names[] = { "slots", "cgroups", "buffers", "tasks", "scratch" };
+static const char *const map_names[] = { "slots", "cgroups", "buffers", "tasks", "scratch", "throttles" };
 static const char *const prog_names[] = {
 	"sys_enter", "sys_exit", "sched_process_fork", "sched_process_exec",
 	"sched_process_exit", "cgroup_attach_task", "cgroup_mkdir", "cgroup_rmdir",
@@ -65,10 +65,13 @@ static const char *const prog_names[] = {
 
 /* The shared maps, either just loaded by this invocation or reopened from their pins. */
 struct shared {
-	int slots, cgroups, buffers, tasks, scratch;
+	int slots, cgroups, buffers, tasks, scratch, throttles;
 	struct trace_bpf *skel;
 	bool loaded_here;
 };
+
+/* Every fd closed (-1), so that close_shared() never closes what it did not open. */
+#define SHARED_INIT { .slots = -1, .cgroups = -1, .buffers = -1, .tasks = -1, .scratch = -1, .throttles = -1 }
 
 static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -546,7 +549,7 @@ static void unload_all(void)
 
 static void close_shared(struct shared *sh)
 {
-	int *fds[] = { &sh->slots, &sh->cgroups, &sh->buffers, &sh->tasks, &sh->scratch };
+	int *fds[] = { &sh->slots, &sh->cgroups, &sh->buffers, &sh->tasks, &sh->scratch, &sh->throttles };
 
 	for (size_t i = 0; i < NMAPS; i++) {
 		if (*fds[i] >= 0 && !sh->skel)
@@ -560,7 +563,7 @@ static void close_shared(struct shared *sh)
 /* Reopens the pinned maps; -ENOENT if nothing (complete) is pinned. */
 static int open_pinned(struct shared *sh)
 {
-	int *fds[] = { &sh->slots, &sh->cgroups, &sh->buffers, &sh->tasks, &sh->scratch };
+	int *fds[] = { &sh->slots, &sh->cgroups, &sh->buffers, &sh->tasks, &sh->scratch, &sh->throttles };
 	char path[PATH_MAX];
 
 	if (!fully_pinned())
@@ -639,6 +642,7 @@ static int load_and_pin(struct shared *sh)
 	sh->buffers = bpf_map__fd(sh->skel->maps.buffers);
 	sh->tasks = bpf_map__fd(sh->skel->maps.tasks);
 	sh->scratch = bpf_map__fd(sh->skel->maps.scratch);
+	sh->throttles = bpf_map__fd(sh->skel->maps.throttles);
 	sh->loaded_here = true;
 	vlog("loaded and pinned under %s", PIN_DIR);
 	return 0;
@@ -880,11 +884,12 @@ static int write_container_file(const char *id, __u32 slot, __u32 gen, __u64 cgi
 	return 0;
 }
 
-static int cmd_arm(const char *id, const char *pid_s, const char *size_s)
+static int cmd_arm(const char *id, const char *pid_s, const char *size_s, const char *rate_s)
 {
-	struct shared sh = { .slots = -1, .cgroups = -1, .buffers = -1, .tasks = -1, .scratch = -1 };
+	struct shared sh = SHARED_INIT;
 	char cgpath[PATH_MAX], pin[PATH_MAX], file[PATH_MAX], *metabuf = NULL, *meta;
-	unsigned long long pid_ull, size = TRACE_DEFAULT_RINGBUF;
+	unsigned long long pid_ull, size = TRACE_DEFAULT_RINGBUF, rate = 0;
+	struct trace_throttle_state *nothrottle = NULL;
 	bool have_shared, slot_set = false, cg_set = false, pinned = false;
 	int lock = -1, pidfd = -1, rb = -1, pid, err;
 	struct trace_slot s = {}, old = {};
@@ -904,6 +909,10 @@ static int cmd_arm(const char *id, const char *pid_s, const char *size_s)
 	    size % sysconf(_SC_PAGESIZE))
 		return fail(EINVAL, "parse --buffer-size %llu (want a power of two in [%u, %u])",
 			    size, TRACE_MIN_RINGBUF, TRACE_MAX_RINGBUF);
+	/* records per second; runc passes the value specconv already validated (io.trace.rate-limit) */
+	if (rate_s && (parse_u64(rate_s, &rate) || rate < 1 || rate > TRACE_MAX_RATE))
+		return fail(EINVAL, "parse --rate-limit '%s' (want records per second in [1, %u])",
+			    rate_s, TRACE_MAX_RATE);
 
 	metabuf = read_fd(STDIN_FILENO, META_MAX, &metalen);
 	if (!metabuf)
@@ -981,9 +990,17 @@ static int cmd_arm(const char *id, const char *pid_s, const char *size_s)
 	}
 	pinned = true;
 
+	/* a previous tenant may have left suppressed counts behind: start from zero */
+	nothrottle = calloc(1, sizeof(*nothrottle));
+	if (!nothrottle || bpf_map_update_elem(sh.throttles, &slot, nothrottle, BPF_ANY)) {
+		err = fail(nothrottle ? errno : ENOMEM, "clear throttle counters of slot %u", slot);
+		goto cleanup;
+	}
 	s.cgroup_id = cgid;
 	s.gen = old.gen + 1;
 	s.init_pid = pid;
+	s.rate_limit = rate;
+	s.interval_ns = rate ? 1000000000ull / rate : 0;
 	err = bpf_map_update_elem(sh.slots, &slot, &s, BPF_ANY);
 	if (err) {
 		err = fail(errno, "fill slot %u", slot);
@@ -1006,8 +1023,8 @@ static int cmd_arm(const char *id, const char *pid_s, const char *size_s)
 	err = write_container_file(id, slot, s.gen, cgid, cgpath, pid, size, meta);
 	if (err)
 		goto cleanup;
-	vlog("armed %s: slot %u gen %u cgroup %s (%llu) pid %d ring %llu bytes",
-	     id, slot, s.gen, cgpath, (unsigned long long)cgid, pid, size);
+	vlog("armed %s: slot %u gen %u cgroup %s (%llu) pid %d ring %llu bytes rate limit %llu/s",
+	     id, slot, s.gen, cgpath, (unsigned long long)cgid, pid, size, rate);
 
 cleanup:
 	if (err && sh.loaded_here) {
@@ -1031,13 +1048,14 @@ cleanup:
 	close_shared(&sh);
 	if (lock >= 0)
 		close(lock);
+	free(nothrottle);
 	free(metabuf);
 	return err;
 }
 
 static int cmd_disarm(const char *id)
 {
-	struct shared sh = { .slots = -1, .cgroups = -1, .buffers = -1, .tasks = -1, .scratch = -1 };
+	struct shared sh = SHARED_INIT;
 	int lock, err;
 
 	if (!id || !valid_id(id))
@@ -1064,7 +1082,7 @@ static int cmd_disarm(const char *id)
 
 static int cmd_gc(void)
 {
-	struct shared sh = { .slots = -1, .cgroups = -1, .buffers = -1, .tasks = -1, .scratch = -1 };
+	struct shared sh = SHARED_INIT;
 	bool open;
 	int lock, err;
 
@@ -1079,7 +1097,7 @@ static int cmd_gc(void)
 
 static int cmd_status(void)
 {
-	struct shared sh = { .slots = -1, .cgroups = -1, .buffers = -1, .tasks = -1, .scratch = -1 };
+	struct shared sh = SHARED_INIT;
 	char id[ID_MAX + 1], path[PATH_MAX];
 	bool first = true;
 	struct dirent *e;
@@ -1124,9 +1142,10 @@ static int cmd_status(void)
 		k = slot;
 		bpf_map_lookup_elem(sh.slots, &k, &s);
 		printf("%s{\"id\":\"%s\",\"slot\":%u,\"gen\":%u,\"cgroup_id\":%llu,\"init_pid\":%u,"
-		       "\"seq\":%llu,\"lost\":%llu,\"ringbuf_size\":%llu,\"live\":%s}",
+		       "\"seq\":%llu,\"lost\":%llu,\"throttled\":%llu,\"rate_limit\":%u,\"ringbuf_size\":%llu,\"live\":%s}",
 		       first ? "" : ",", id, k, s.gen, cgid, s.init_pid, (unsigned long long)s.seq,
-		       (unsigned long long)s.lost, rbsize, s.cgroup_id == cgid ? "true" : "false");
+		       (unsigned long long)s.lost, (unsigned long long)s.throttled, s.rate_limit, rbsize,
+		       s.cgroup_id == cgid ? "true" : "false");
 		first = false;
 		free(buf);
 	}
@@ -1182,15 +1201,27 @@ static int cmd_layout(void)
 	STRUCT_BEGIN(trace_exit);
 	FIELD(trace_exit, hdr, "trace_hdr"); FIELD(trace_exit, exit_code, "s32"); FIELD(trace_exit, pad, "u32");
 	STRUCT_END();
+	STRUCT_BEGIN(trace_throttle_nr);
+	FIELD(trace_throttle_nr, nr, "u32"); FIELD(trace_throttle_nr, count, "u32");
+	STRUCT_END();
+	STRUCT_BEGIN(trace_throttle);
+	FIELD(trace_throttle, hdr, "trace_hdr"); FIELD(trace_throttle, start_ns, "u64"); FIELD(trace_throttle, end_ns, "u64");
+	FIELD(trace_throttle, suppressed, "u64"); FIELD(trace_throttle, other, "u64"); FIELD(trace_throttle, rate_limit, "u32");
+	FIELD(trace_throttle, ntop, "u32"); FIELD(trace_throttle, top, "trace_throttle_nr[8]");
+	STRUCT_END();
 	STRUCT_BEGIN(trace_slot);
 	FIELD(trace_slot, cgroup_id, "u64"); FIELD(trace_slot, seq, "u64"); FIELD(trace_slot, lost, "u64");
-	FIELD(trace_slot, gen, "u32"); FIELD(trace_slot, init_pid, "u32");
+	FIELD(trace_slot, gen, "u32"); FIELD(trace_slot, init_pid, "u32"); FIELD(trace_slot, throttled, "u64");
+	FIELD(trace_slot, tat, "u64"); FIELD(trace_slot, interval_ns, "u64"); FIELD(trace_slot, rate_limit, "u32");
+	FIELD(trace_slot, pad, "u32");
 	STRUCT_END();
 	printf("},\"constants\":{\"TRACE_ABI_VERSION\":%d", TRACE_ABI_VERSION);
 	CONST(TRACE_COMM_LEN); CONST(TRACE_STR0_MAX); CONST(TRACE_STR1_MAX);
 	CONST(TRACE_MAX_CONTAINERS); CONST(TRACE_MAX_CGROUPS); CONST(TRACE_DEFAULT_RINGBUF);
 	CONST(TRACE_MIN_RINGBUF); CONST(TRACE_MAX_RINGBUF);
+	CONST(TRACE_MAX_RATE); CONST(TRACE_THROTTLE_TOP); CONST(TRACE_THROTTLE_NRS);
 	CONST(TRACE_REC_SYSCALL); CONST(TRACE_REC_FORK); CONST(TRACE_REC_EXEC); CONST(TRACE_REC_EXIT);
+	CONST(TRACE_REC_THROTTLE);
 	CONST(TRACE_F_WORKLOAD); CONST(TRACE_F_STR0_TRUNC); CONST(TRACE_F_STR1_TRUNC);
 	CONST(TRACE_F_STRINGS); CONST(TRACE_F_THREAD); CONST(TRACE_F_GROUP_DEAD); CONST(TRACE_F_INIT);
 	CONST(TRACE_F_STR1_SOCKADDR); CONST(TRACE_F_STR1_ARGV);
@@ -1217,7 +1248,7 @@ static void golden_hdr(struct trace_hdr *h, __u16 kind, __u16 flags, __u32 size,
 	strncpy(h->comm, "echo", sizeof(h->comm));
 }
 
-/* Five records, little-endian as the host writes them; bpf/README.md lists every value. */
+/* Six records, little-endian as the host writes them; bpf/README.md lists every value. */
 static int cmd_golden(const char *path)
 {
 	static const char argv[] = "echo\0hello\0world";
@@ -1226,6 +1257,7 @@ static int cmd_golden(const char *path)
 	struct trace_fork fk;
 	struct trace_exec ec;
 	struct trace_exit et;
+	struct trace_throttle th;
 	FILE *f;
 
 	if (!path)
@@ -1275,12 +1307,25 @@ static int cmd_golden(const char *path)
 		   sizeof(et), 5);
 	et.exit_code = 1 << 8;
 
+	memset(&th, 0, sizeof(th));
+	golden_hdr(&th.hdr, TRACE_REC_THROTTLE, TRACE_F_WORKLOAD, sizeof(th), 6);
+	th.start_ns = 2000000000ull;
+	th.end_ns = 2500000000ull;
+	th.suppressed = 1234;
+	th.other = 34;
+	th.rate_limit = 1000;
+	th.ntop = 2;
+	th.top[0].nr = 110;	/* getppid */
+	th.top[0].count = 1000;
+	th.top[1].nr = 39;	/* getpid */
+	th.top[1].count = 200;
+
 	f = fopen(path, "we");
 	if (!f)
 		return fail(errno, "create %s", path);
 	if (fwrite(&ex, sizeof(ex), 1, f) != 1 || fwrite(&wr, sizeof(wr), 1, f) != 1 ||
 	    fwrite(&fk, sizeof(fk), 1, f) != 1 || fwrite(&ec, sizeof(ec), 1, f) != 1 ||
-	    fwrite(&et, sizeof(et), 1, f) != 1 || fclose(f)) {
+	    fwrite(&et, sizeof(et), 1, f) != 1 || fwrite(&th, sizeof(th), 1, f) != 1 || fclose(f)) {
 		int err = fail(errno ? errno : EIO, "write %s", path);
 
 		unlink(path);
@@ -1295,20 +1340,21 @@ _Static_assert(sizeof(struct trace_syscall_strings) % 8 == 0, "records are 8-byt
 _Static_assert(sizeof(struct trace_fork) % 8 == 0, "records are 8-byte aligned");
 _Static_assert(sizeof(struct trace_exec) % 8 == 0, "records are 8-byte aligned");
 _Static_assert(sizeof(struct trace_exit) % 8 == 0, "records are 8-byte aligned");
+_Static_assert(sizeof(struct trace_throttle) % 8 == 0, "records are 8-byte aligned");
 
 /* ---- main ---------------------------------------------------------------------------------------- */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: runc-trace-bpf [-v] arm --id ID --pid PID [--buffer-size BYTES] < meta.json\n"
+		"usage: runc-trace-bpf [-v] arm --id ID --pid PID [--buffer-size BYTES] [--rate-limit N] < meta.json\n"
 		"       runc-trace-bpf [-v] disarm --id ID\n"
 		"       runc-trace-bpf [-v] gc | status | layout | golden FILE\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *cmd, *id = NULL, *pid = NULL, *size = NULL;
+	const char *cmd, *id = NULL, *pid = NULL, *size = NULL, *rate = NULL;
 	int i = 1;
 
 	if (i < argc && (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))) {
@@ -1338,6 +1384,8 @@ int main(int argc, char **argv)
 			dst = &pid;
 		else if (!strcmp(argv[i], "--buffer-size"))
 			dst = &size;
+		else if (!strcmp(argv[i], "--rate-limit"))
+			dst = &rate;
 		else if (!strcmp(argv[i], "-v")) {
 			verbose = true;
 			continue;
@@ -1368,7 +1416,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(cmd, "arm"))
-		return cmd_arm(id, pid, size) ? 1 : 0;
+		return cmd_arm(id, pid, size, rate) ? 1 : 0;
 	if (!strcmp(cmd, "disarm"))
 		return cmd_disarm(id) ? 1 : 0;
 	if (!strcmp(cmd, "gc"))

@@ -15,7 +15,7 @@
 #include <bpf/bpf.h>
 #include "trace.h"
 
-static const char *const kinds[] = { "?", "SYSCALL", "FORK", "EXEC", "EXIT" };
+static const char *const kinds[] = { "?", "SYSCALL", "FORK", "EXEC", "EXIT", "THROTTLE" };
 
 static void put_str(const char *s, size_t n, char sep)
 {
@@ -42,7 +42,7 @@ static int print_record(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	printf("%s phase=%s seq=%llu flags=0x%x size=%u pid=%u tid=%u vpid=%u vtid=%u ppid=%u uid=%u gid=%u "
-	       "cg=%llu slot=%u comm=%.16s", h->kind <= 4 ? kinds[h->kind] : "?",
+	       "cg=%llu slot=%u comm=%.16s", h->kind <= TRACE_REC_THROTTLE ? kinds[h->kind] : "?",
 	       (h->flags & TRACE_F_WORKLOAD) ? "workload" : "runtime",
 	       (unsigned long long)h->seq, h->flags, h->size, h->pid, h->tid, h->vpid, h->vtid, h->ppid,
 	       h->uid, h->gid, (unsigned long long)h->cgroup_id, h->slot, h->comm);
@@ -83,6 +83,18 @@ static int print_record(void *ctx, void *data, size_t len)
 
 		printf(" old_tid=%u filename=", e->old_tid);
 		put_str(e->filename, e->filename_len < TRACE_STR0_MAX ? e->filename_len : TRACE_STR0_MAX, ' ');
+		break;
+	}
+	case TRACE_REC_THROTTLE: {
+		const struct trace_throttle *t = data;
+
+		if (len < sizeof(*t))
+			break;
+		printf(" start=%llu end=%llu suppressed=%llu other=%llu rate=%u top=",
+		       (unsigned long long)t->start_ns, (unsigned long long)t->end_ns,
+		       (unsigned long long)t->suppressed, (unsigned long long)t->other, t->rate_limit);
+		for (__u32 i = 0; i < t->ntop && i < TRACE_THROTTLE_TOP; i++)
+			printf("%s%u:%u", i ? "," : "", t->top[i].nr, t->top[i].count);
 		break;
 	}
 	case TRACE_REC_EXIT: {

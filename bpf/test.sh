@@ -99,21 +99,24 @@ trap cleanup EXIT
 
 # ---- static: layout and golden -------------------------------------------------------------
 "$HELPER" layout >"$TMP/layout.json"
-check "layout is valid JSON with abi 1" python3 -c '
+check "layout is valid JSON with abi 2" python3 -c '
 import json,sys; l=json.load(open(sys.argv[1]))
-assert l["abi"]==1, l["abi"]
+assert l["abi"]==2, l["abi"]
 s=l["structs"]
 assert s["trace_hdr"]["size"]==80 and s["trace_syscall"]["size"]==152, s
 assert s["trace_syscall_strings"]["size"]==920 and s["trace_fork"]["size"]==96, s
 assert s["trace_exec"]["size"]==344 and s["trace_exit"]["size"]==88, s
 assert all(v["size"]%8==0 for k,v in s.items()), "8-byte aligned"
 assert s["trace_syscall"]["fields"]["nr"]["offset"]==144
+assert s["trace_throttle"]["size"]==184 and s["trace_slot"]["size"]==64, s
+assert l["constants"]["TRACE_REC_THROTTLE"]==5
 ' "$TMP/layout.json"
 "$HELPER" golden "$TMP/golden.bin"
 "$READER" --file "$TMP/golden.bin" >"$TMP/golden.txt"
-check "golden file holds 5 records (1600 bytes) that decode back" bash -c "
-[ \$(stat -c %s $TMP/golden.bin) = 1600 ] &&
-[ \$(wc -l < $TMP/golden.txt) = 5 ] &&
+check "golden file holds 6 records (1784 bytes) that decode back" bash -c "
+[ \$(stat -c %s $TMP/golden.bin) = 1784 ] &&
+[ \$(wc -l < $TMP/golden.txt) = 6 ] &&
+grep -q '^THROTTLE phase=workload seq=6 flags=0x1 size=184 .* start=2000000000 end=2500000000 suppressed=1234 other=34 rate=1000 top=110:1000,39:200\$' $TMP/golden.txt &&
 grep -q '^SYSCALL phase=workload seq=0 flags=0x109 size=920 .* nr=59 ret=0 .* str0=\"/bin/echo\" str1=\"echo hello world\"' $TMP/golden.txt &&
 grep -q '^EXIT phase=workload seq=5 flags=0x61 size=88 .* exit_code=256' $TMP/golden.txt || { cat $TMP/golden.txt; false; }"
 
@@ -147,6 +150,9 @@ bad_arm "bad --pid 0" "parse --pid" --id t-bad --pid 0
 bad_arm "bad --pid -1" "parse --pid" --id t-bad --pid -1
 bad_arm "dead --pid" "open pidfd" --id t-bad --pid 2147483000
 bad_arm "pid in the root cgroup" "find v2 cgroup" --id t-bad --pid 1
+for bad in 0 10000001 1k -5 ""; do
+	bad_arm "bad --rate-limit '$bad'" "parse --rate-limit" --id t-bad-rate --pid "$P" --rate-limit "$bad"
+done
 bad_arm "--buffer-size not a power of two" "parse --buffer-size" --id t-bad --pid "$P" --buffer-size 100000
 bad_arm "--buffer-size too small" "parse --buffer-size" --id t-bad --pid "$P" --buffer-size 4096
 bad_arm "--buffer-size too large" "parse --buffer-size" --id t-bad --pid "$P" --buffer-size $((1 << 31))
@@ -172,7 +178,7 @@ check "arm creates pins (0700) and the container file (0600)" bash -c "
 check "container file has the ADR fields and meta verbatim" python3 -c '
 import json,sys; j=json.load(open(sys.argv[1]))
 for k in ("id","slot","gen","cgroup_id","cgroup_path","init_pid","ringbuf","armed_boot_ns","abi","meta"): assert k in j, k
-assert j["id"]=="t-main" and j["init_pid"]==int(sys.argv[2]) and j["abi"]==1
+assert j["id"]=="t-main" and j["init_pid"]==int(sys.argv[2]) and j["abi"]==2
 assert j["meta"]=={"bundle":"/x","n":[1,2.5e3,True,None,"s\"q"]}, j["meta"]
 import os; assert os.stat(sys.argv[3]).st_ino==j["cgroup_id"]
 assert j["ringbuf_size"]==1048576
@@ -341,6 +347,51 @@ check "a full ring counts lost records; seq + lost account for everything" bash 
 import json,sys; s=json.load(sys.stdin); c=[c for c in s[\"containers\"] if c[\"id\"]==\"t-lost\"][0]
 got=$(wc -l <"$TMP/lost.txt")
 assert c[\"lost\"]>0 and got+c[\"lost\"]==c[\"seq\"], (c, got)'"
+
+# ---- io.trace.rate-limit: suppressed records are counted by syscall, none is lost -------------------
+new_cgroup
+start_blocked "$LOOP" 20000
+arm --id t-rate --pid "$P" --rate-limit 1000
+release
+LOOP_NS_LIMITED=$(cat "$TMP/out.$N")
+records t-rate >"$TMP/rate.txt"
+# every getppid of the workload is either a SYSCALL record or counted in a THROTTLE record
+check "rate limit 1000/s: records + suppressed = the 20000 getppid calls, none lost, throttle before the record that ends the window" python3 -c '
+import re,sys,json,subprocess
+lines=open(sys.argv[1]).read().splitlines()
+rec=sum(1 for l in lines if l.startswith("SYSCALL phase=workload") and " nr=110 " in l)
+sup=0; top=0; seqs=[]
+for l in lines:
+    seqs.append(int(re.search(r" seq=(\d+) ",l).group(1)))
+    if l.startswith("THROTTLE"):
+        m=re.search(r"suppressed=(\d+) other=(\d+) rate=1000 top=(\S*)",l); assert m, l
+        s=int(m.group(1)); sup+=s
+        t={int(a):int(b) for a,b in (x.split(":") for x in m.group(3).split(",") if x)}
+        assert sum(t.values())+int(m.group(2))==s, l
+        top+=t.get(110,0)
+assert rec+top==20000, (rec,top,sup)
+assert 900<=rec<=1100, rec
+assert seqs==list(range(len(seqs))), "seq has holes"
+st=json.loads(subprocess.check_output([sys.argv[2],"status"]))
+c=[c for c in st["containers"] if c["id"]=="t-rate"][0]
+assert c["lost"]==0 and c["throttled"]==sup and c["rate_limit"]==1000, (c,sup)
+assert lines[-1].startswith("EXIT") and lines[-2].startswith("THROTTLE"), lines[-3:]
+' "$TMP/rate.txt" "$HELPER"
+check "rate limit: runc-init-like runtime records before the exec are never suppressed" bash -c "
+grep -m1 -n 'THROTTLE' $TMP/rate.txt | cut -d: -f1 >$TMP/rate.first &&
+[ \$(grep -c 'phase=runtime' $TMP/rate.txt) -ge 1 ] &&
+! grep -n 'phase=runtime' $TMP/rate.txt | awk -F: -v t=\$(cat $TMP/rate.first) '\$1>t' | grep -q ."
+"$HELPER" disarm --id t-rate
+new_cgroup
+start_blocked "$LOOP" 20000
+arm --id t-unlimited --pid "$P"
+release
+LOOP_NS_UNLIMITED=$(cat "$TMP/out.$N")
+records t-unlimited >"$TMP/unlimited.txt"
+check "no rate limit: every getppid is a record, no throttle record" bash -c "
+[ \$(grep -c 'nr=110 ' $TMP/unlimited.txt) = 20000 ] && ! grep -q THROTTLE $TMP/unlimited.txt"
+echo "# getppid under the tracer: ${LOOP_NS_UNLIMITED} ns/syscall unlimited, ${LOOP_NS_LIMITED} ns/syscall at 1000/s (mostly suppressed)"
+"$HELPER" disarm --id t-unlimited
 
 # ---- a slot's next tenant never sees tasks of the previous one (gen) --------------------------------
 new_cgroup

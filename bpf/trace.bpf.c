@@ -61,6 +61,14 @@ struct {
 	__type(value, struct trace_task);
 } tasks SEC(".maps");
 
+/* Suppressed-record counters of rate-limited containers (trace.h, struct trace_throttle_state). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TRACE_MAX_CONTAINERS);
+	__type(key, __u32);
+	__type(value, struct trace_throttle_state);
+} throttles SEC(".maps");
+
 /*
  * Per-CPU scratch. data: argv of a failed exec is assembled here first (the verifier cannot bound a
  * read at a moving offset). rec: a syscall record with strings is built here and copied into the
@@ -223,6 +231,167 @@ static __always_inline void *reserve(struct trace_slot *s, struct trace_task *t,
 	}
 	*rbp = rb;
 	return rec;
+}
+
+/*
+ * io.trace.rate-limit, as a GCRA (a token bucket kept as one timestamp): one record every
+ * interval_ns on average, bursts of up to one second's worth. One state for the whole container,
+ * not a budget per CPU, so the limit is the container's whatever its threads' placement; updated
+ * with a compare-and-swap on the slot's cache line, which the record's seq fetch-add touches
+ * anyway. A CAS that keeps losing to other CPUs suppresses the record: it is counted, never lost.
+ */
+#define NSEC_PER_SEC	1000000000ull
+#define RATE_CAS_TRIES	4
+
+static __always_inline bool rate_allows(struct trace_slot *s, __u64 now)
+{
+	__u64 iv = s->interval_ns, tat, next;
+	int i;
+
+	for (i = 0; i < RATE_CAS_TRIES; i++) {
+		tat = s->tat;
+		next = (tat > now ? tat : now) + iv;
+		if (next > now + NSEC_PER_SEC)
+			return false;
+		if (__sync_val_compare_and_swap(&s->tat, tat, next) == tat)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Counts a suppressed syscall record. Order matters (trace.h, trace_throttle_state): the count
+ * first, then its bit and `pending`, so a flush that misses this count leaves a bit and pending set.
+ */
+static __always_inline void suppress(__u32 key, __u32 nr, __u64 now)
+{
+	struct trace_throttle_state *st = bpf_map_lookup_elem(&throttles, &key);
+	__u32 i = nr < TRACE_THROTTLE_NRS ? nr : TRACE_THROTTLE_NRS;
+	__u64 bit = 1ull << (i & 63);
+
+	if (!st)
+		return;
+	if (!st->start_ns)
+		__sync_val_compare_and_swap(&st->start_ns, 0, now);
+	st->end_ns = now;
+	__sync_fetch_and_add(&st->count[i], 1);
+	if (!(st->bits[i >> 6] & bit))
+		__sync_fetch_and_or(&st->bits[i >> 6], bit);
+	if (!st->pending)
+		__sync_lock_test_and_set(&st->pending, 1);
+}
+
+struct flush_ctx {
+	__u64 bits[(TRACE_THROTTLE_NRS + 64) / 64];
+	__u64 total;
+	__u64 other;
+	__u32 key;
+	__u32 ntop;
+	struct trace_throttle_nr top[TRACE_THROTTLE_TOP];
+};
+
+/*
+ * A flush's working state lives in a per-CPU map, not on the stack: the verifier then treats the
+ * running totals as unknown and verifies the bpf_loop callback once instead of per value.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flush_ctx);
+} flush_scratch SEC(".maps");
+
+/* bpf_loop callback over syscall numbers: takes count[i] if its bit was set, keeps the top counts. */
+static long flush_nr(__u64 i, void *unused)
+{
+	struct trace_throttle_state *st;
+	__u32 idx = i, n, j, min = 0, zero = 0;
+	struct flush_ctx *c = bpf_map_lookup_elem(&flush_scratch, &zero);
+
+	if (!c || idx > TRACE_THROTTLE_NRS)
+		return 1;
+	barrier_var(idx);	/* index the stack with the bounded 32-bit value, not the loop's u64 */
+	if (!(c->bits[(idx >> 6) & 15] & (1ull << (idx & 63))))
+		return 0;
+	st = bpf_map_lookup_elem(&throttles, &c->key);
+	if (!st)
+		return 1;
+	n = __sync_lock_test_and_set(&st->count[idx], 0);
+	if (!n)
+		return 0;
+	c->total += n;
+	if (idx == TRACE_THROTTLE_NRS) {
+		c->other += n;
+		return 0;
+	}
+	j = c->ntop;
+	if (j < TRACE_THROTTLE_TOP) {
+		c->top[j].nr = idx;
+		c->top[j].count = n;
+		c->ntop = j + 1;
+		return 0;
+	}
+	for (j = 1; j < TRACE_THROTTLE_TOP; j++)
+		if (c->top[j].count < c->top[min].count)
+			min = j;
+	if (min < TRACE_THROTTLE_TOP && c->top[min].count < n) {
+		c->other += c->top[min].count;
+		c->top[min].nr = idx;
+		c->top[min].count = n;
+	} else {
+		c->other += n;
+	}
+	return 0;
+}
+
+/*
+ * Writes what the rate limit suppressed since the last throttle record, if anything, as one
+ * TRACE_REC_THROTTLE record. Called before every other record of a rate-limited container, so
+ * the throttle record precedes the record that ended the window.
+ */
+static __always_inline void flush_throttled(struct trace_slot *s, struct trace_task *t,
+					    struct task_struct *task)
+{
+	struct trace_throttle_state *st;
+	__u32 key = t->slot, zero = 0;
+	struct trace_throttle *r;
+	struct flush_ctx *c;
+	__u64 seq, start, end;
+	void *rb;
+	int i;
+
+	st = bpf_map_lookup_elem(&throttles, &key);
+	if (!st || !st->pending)
+		return;
+	c = bpf_map_lookup_elem(&flush_scratch, &zero);
+	if (!c)
+		return;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->key = key;
+	__sync_lock_test_and_set(&st->pending, 0);
+	start = __sync_lock_test_and_set(&st->start_ns, 0);
+	end = st->end_ns;
+	for (i = 0; i < (TRACE_THROTTLE_NRS + 64) / 64; i++)
+		c->bits[i] = __sync_lock_test_and_set(&st->bits[i], 0);
+	bpf_loop(TRACE_THROTTLE_NRS + 1, flush_nr, NULL, 0);
+	if (!c->total)
+		return;
+	__sync_fetch_and_add(&s->throttled, c->total);
+	r = reserve(s, t, sizeof(*r), &rb, &seq);
+	if (!r)
+		return;	/* counted in lost like any record; the slot's `throttled` still has the count */
+	fill_hdr(&r->hdr, TRACE_REC_THROTTLE, 0, sizeof(*r), seq, t, task);
+	r->start_ns = start ? start : end;
+	r->end_ns = end;
+	r->suppressed = c->total;
+	r->other = c->other;
+	r->rate_limit = s->rate_limit;
+	r->ntop = c->ntop;
+	for (i = 0; i < TRACE_THROTTLE_TOP; i++) {
+		r->top[i].nr = i < c->ntop ? c->top[i].nr : 0;
+		r->top[i].count = i < c->ntop ? c->top[i].count : 0;
+	}
+	submit(rb, r, sizeof(*r));
 }
 
 SEC("tp_btf/sys_enter")
@@ -405,6 +574,21 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if ((nr == NR_EXECVE || nr == NR_EXECVEAT) && ret == 0)
 		t->flags |= TRACE_TASK_WORKLOAD;	/* the exec itself is the first workload record */
 
+	/*
+	 * Rate limit: only workload records. runc init's records (phase runtime) are bounded and say
+	 * how the container was set up; process records are never throttled (flush_throttled).
+	 */
+	if (s->interval_ns) {
+		if (t->flags & TRACE_TASK_WORKLOAD) {
+			now = bpf_ktime_get_boot_ns();
+			if (!rate_allows(s, now)) {
+				suppress(t->slot, nr, now);
+				return 0;
+			}
+		}
+		flush_throttled(s, t, task);
+	}
+
 	spec = nr < NR_TABLE ? str_spec[nr] : 0;
 	size = sizeof(struct trace_syscall);
 	if (spec) {
@@ -477,6 +661,8 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	n = bpf_probe_read_kernel_str(t->filename, sizeof(t->filename), BPF_CORE_READ(bprm, filename));
 	t->filename_len = n > 0 ? n - 1 : 0;
 
+	if (s->interval_ns)
+		flush_throttled(s, t, p);
 	r = reserve(s, t, sizeof(*r), &rb, &seq);
 	if (!r)
 		return 0;
@@ -509,6 +695,8 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 		flags |= TRACE_F_GROUP_DEAD;
 	if (BPF_CORE_READ(p, tgid) == s->init_pid)
 		flags |= TRACE_F_INIT;
+	if (s->interval_ns)
+		flush_throttled(s, t, p);
 	r = reserve(s, t, sizeof(*r), &rb, &seq);
 	if (!r)
 		return 0;
@@ -633,6 +821,8 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		ct->vtid = vtid;
 		ct->filename_len = 0;
 	}
+	if (s->interval_ns)
+		flush_throttled(s, pt, parent);
 	r = reserve(s, pt, sizeof(*r), &rb, &seq);
 	if (!r)
 		return 0;

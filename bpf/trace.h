@@ -10,7 +10,7 @@
 #ifndef __RUNC_TRACE_H
 #define __RUNC_TRACE_H
 
-#define TRACE_ABI_VERSION	1
+#define TRACE_ABI_VERSION	2	/* 2: TRACE_REC_THROTTLE, trace_slot rate limit fields */
 
 #define TRACE_COMM_LEN		16
 #define TRACE_STR0_MAX		256	/* first string: a path, execve filename */
@@ -22,11 +22,16 @@
 #define TRACE_MIN_RINGBUF	(64u << 10)
 #define TRACE_MAX_RINGBUF	(1u << 30)
 
+#define TRACE_MAX_RATE		10000000u	/* io.trace.rate-limit: records per second, 1..10M (0 = unlimited) */
+#define TRACE_THROTTLE_TOP	8		/* syscall numbers named in a throttle record */
+#define TRACE_THROTTLE_NRS	512		/* syscall numbers counted one by one; larger ones go to `other` */
+
 enum trace_record_kind {
 	TRACE_REC_SYSCALL	= 1,	/* one per completed syscall, built at sys_exit */
 	TRACE_REC_FORK		= 2,	/* sched_process_fork: a process or thread was created */
 	TRACE_REC_EXEC		= 3,	/* sched_process_exec: a program image was replaced */
 	TRACE_REC_EXIT		= 4,	/* sched_process_exit: a thread exited (group_dead says if the process did) */
+	TRACE_REC_THROTTLE	= 5,	/* syscall records the rate limit suppressed since the last throttle record */
 };
 
 /* trace_hdr.flags */
@@ -119,6 +124,28 @@ struct trace_exit {
 	__u32 pad;
 };
 
+struct trace_throttle_nr {
+	__u32 nr;		/* x86_64 syscall number */
+	__u32 count;		/* its suppressed records in this window */
+};
+
+/*
+ * Emitted before the next record of the container (any kind) once syscall records were suppressed
+ * by io.trace.rate-limit. Every suppressed record is in exactly one throttle record:
+ * suppressed == sum(top[0..ntop).count) + other. Suppressed records take no seq number (they are
+ * not lost: nothing was ever reserved for them). hdr is the task whose record ended the window.
+ */
+struct trace_throttle {
+	struct trace_hdr hdr;
+	__u64 start_ns;		/* boot ns of the first suppressed syscall's exit */
+	__u64 end_ns;		/* boot ns of the last one (approximate if several CPUs were throttled) */
+	__u64 suppressed;
+	__u64 other;		/* suppressed records whose syscall is not in top[] */
+	__u32 rate_limit;	/* records per second, from io.trace.rate-limit */
+	__u32 ntop;		/* used entries of top[] (the largest counts, in no particular order) */
+	struct trace_throttle_nr top[TRACE_THROTTLE_TOP];
+};
+
 /* Per-container state, map `slots` (array indexed by slot), shared by kernel and user space. */
 struct trace_slot {
 	__u64 cgroup_id;	/* the container's own v2 cgroup; 0 = free */
@@ -126,6 +153,27 @@ struct trace_slot {
 	__u64 lost;		/* records that could not be reserved (buffer full) */
 	__u32 gen;		/* bumped on every arm, so tasks of a previous tenant are ignored */
 	__u32 init_pid;		/* host tgid of the container's init */
+	__u64 throttled;	/* syscall records suppressed by the rate limit and reported in throttle records */
+	__u64 tat;		/* rate limit (GCRA): theoretical arrival time of the next record, boot ns */
+	__u64 interval_ns;	/* 1e9 / rate_limit; 0 = unlimited */
+	__u32 rate_limit;	/* records per second; 0 = unlimited */
+	__u32 pad;
+};
+
+/*
+ * Suppressed-record counters of a throttled container, map `throttles` (array indexed by slot).
+ * Not part of the record ABI; written by any CPU with atomics and zeroed by the helper at arm.
+ * A suppressed record adds 1 to count[nr] (count[TRACE_THROTTLE_NRS] for larger numbers), then
+ * sets its bit in `bits` and `pending`; a flush swaps `pending`, the words of `bits` and then the
+ * counters of the set bits to 0, so each count is taken by exactly one throttle record.
+ */
+struct trace_throttle_state {
+	__u64 pending;
+	__u64 start_ns;
+	__u64 end_ns;
+	__u64 bits[(TRACE_THROTTLE_NRS + 64) / 64];
+	__u32 count[TRACE_THROTTLE_NRS + 1];
+	__u32 pad;
 };
 
 /*
