@@ -25,10 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <linux/magic.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -713,6 +715,257 @@ static void clear_slot(struct shared *sh, __u32 k)
 	}
 }
 
+/* ---- spill: what a container's ring still holds when it is disarmed ---------------------------- */
+
+/*
+ * A container deleted before any consumer read its ring would otherwise vanish without a trace
+ * (adr/0001, "unconsumed rings"). disarm copies the unconsumed records, the container file and
+ * the slot's counters into SPILL_DIR/<id>.<gen>.<armed_boot_ns>.spill, which the consumer turns
+ * into the container's JSONL file. If the spill cannot be written (disk full), a loss marker with
+ * the same first line and no records records the loss instead; disarm itself never fails for it.
+ *
+ * Format: one JSON line {"spill":1,"kind":"records"|"loss",...,"state":<container file>}, then
+ * "records_bytes" bytes of records exactly as trace.h lays them out (ring framing and discarded
+ * records dropped, each record 8-byte aligned, hdr.size = its length).
+ */
+#define SPILL_WAIT_MS	100	/* how long a live consumer gets to drain the ring before we copy it */
+
+static char spill_dir[PATH_MAX], lost_dir[PATH_MAX];
+static __u64 boot_ns(void);
+
+/*
+ * Whether some process holds the consumer's flock (RUN_DIR/consumer.lock). Read from /proc/locks
+ * rather than by trying the lock ourselves: holding it even briefly would make a consumer that is
+ * starting at that moment believe another one runs, and exit.
+ */
+static bool consumer_attached(void)
+{
+	char path[PATH_MAX], line[256];
+	bool held = false;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/consumer.lock", RUN_DIR);
+	if (lstat(path, &st) || !S_ISREG(st.st_mode))
+		return false;
+	f = fopen("/proc/locks", "re");
+	if (!f)
+		return true;	/* cannot tell: assume a consumer, which only costs a short wait */
+	while (!held && fgets(line, sizeof(line), f)) {
+		unsigned long long ino;
+		unsigned int maj, min;
+		char type[16];
+
+		/* "1: FLOCK  ADVISORY  WRITE 1234 00:19:5678 0 EOF" */
+		if (sscanf(line, "%*[^:]: %15s %*s %*s %*d %x:%x:%llu", type, &maj, &min, &ino) == 4 &&
+		    !strcmp(type, "FLOCK") && ino == st.st_ino && makedev(maj, min) == st.st_dev)
+			held = true;
+	}
+	fclose(f);
+	return held;
+}
+
+struct ring_map {
+	const volatile __u64 *cons, *prod;
+	const unsigned char *data;	/* 2 x size: the data pages are mapped twice in a row */
+	void *cons_page, *data_pages;
+	size_t page, size;
+};
+
+static int map_ring(int fd, struct ring_map *r)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_RINGBUF || !info.max_entries ||
+	    (info.max_entries & (info.max_entries - 1)))
+		return -EINVAL;
+	r->page = sysconf(_SC_PAGESIZE);
+	r->size = info.max_entries;
+	r->cons_page = mmap(NULL, r->page, PROT_READ, MAP_SHARED, fd, 0);
+	if (r->cons_page == MAP_FAILED)
+		return -errno;
+	r->data_pages = mmap(NULL, r->page + 2 * r->size, PROT_READ, MAP_SHARED, fd, r->page);
+	if (r->data_pages == MAP_FAILED) {
+		int err = -errno;
+
+		munmap(r->cons_page, r->page);
+		return err;
+	}
+	r->cons = r->cons_page;
+	r->prod = r->data_pages;
+	r->data = (const unsigned char *)r->data_pages + r->page;
+	return 0;
+}
+
+static void unmap_ring(struct ring_map *r)
+{
+	munmap(r->cons_page, r->page);
+	munmap(r->data_pages, r->page + 2 * r->size);
+}
+
+static int ensure_spill_dir(const char *dir)
+{
+	char parent[PATH_MAX], *slash;
+	int err;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		err = ensure_dir(parent, 0700);
+		if (err && err != -EEXIST)
+			return err;
+	}
+	return ensure_dir(dir, 0700);
+}
+
+/* Writes header + records to DIR/NAME (tmp, fsync, rename, fsync DIR); nothing is left on failure. */
+static int spill_write(const char *dir, const char *name, const char *header, const struct ring_map *r,
+		       __u64 from, __u64 to)
+{
+	char tmp[NAME_MAX + 1];
+	int dfd, fd, err = 0;
+	FILE *f;
+
+	err = ensure_spill_dir(dir);
+	if (err)
+		return err;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		close(dfd);
+		return err;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		goto out;
+	}
+	fputs(header, f);
+	for (__u64 pos = from; r && pos < to; ) {
+		__u32 hdr = *(const volatile __u32 *)(r->data + (pos & (r->size - 1)));
+		__u32 len = hdr & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+
+		if (!(hdr & BPF_RINGBUF_DISCARD_BIT))
+			fwrite(r->data + ((pos + BPF_RINGBUF_HDR_SZ) & (r->size - 1)), 1, (len + 7) & ~7u, f);
+		pos += (len + BPF_RINGBUF_HDR_SZ + 7) & ~7u;
+	}
+	if (fflush(f) || fsync(fd))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && renameat(dfd, tmp, dfd, name))
+		err = -errno;
+	if (!err)
+		fsync(dfd);
+out:
+	if (err)
+		unlinkat(dfd, tmp, 0);
+	close(dfd);
+	return err;
+}
+
+/*
+ * Copies what slot `k`'s ring (pinned at `pin`) still holds, with `state` (the container file) and
+ * the slot's counters. Called with the slot already cleared, so nothing is added to the ring any
+ * more (the buffers update waited for running programs). Best effort: never fails disarm.
+ */
+static void spill_ring(struct shared *sh, __u32 k, const char *id, const char *pin, const char *state)
+{
+	char name[NAME_MAX + 1], *header = NULL;
+	struct ring_map r = {}, *rp = NULL;
+	unsigned long long gen = 0, armed = 0;
+	__u64 cons = 0, prod = 0, end;
+	struct trace_slot s = {};
+	bool attached, truncated = false;
+	size_t state_len = strlen(state);
+	int fd, err;
+
+	while (state_len && (state[state_len - 1] == '\n' || state[state_len - 1] == ' '))
+		state_len--;
+	bpf_map_lookup_elem(sh->slots, &k, &s);
+	json_get_u64(state, "gen", &gen);
+	json_get_u64(state, "armed_boot_ns", &armed);
+	attached = consumer_attached();
+	fd = bpf_obj_get(pin);
+	if (fd >= 0 && !map_ring(fd, &r)) {
+		rp = &r;
+		/* a live consumer drains every few ms: give it the chance before copying anything */
+		for (int i = 0; attached && i < SPILL_WAIT_MS / 5 && *r.cons < *r.prod; i++)
+			usleep(5000);
+		cons = *r.cons;
+		prod = *r.prod;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (attached && cons == prod) {
+		vlog("%s: ring drained by the consumer, nothing to spill", id);
+		goto out;
+	}
+	/* the copy stops at a record still marked busy (cannot happen once the slot is cleared) */
+	for (end = cons; rp && end < prod && end - cons <= r.size; ) {
+		__u32 hdr = *(const volatile __u32 *)(r.data + (end & (r.size - 1)));
+		__u32 len = hdr & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+
+		if ((hdr & BPF_RINGBUF_BUSY_BIT) || len > r.size || end + len + BPF_RINGBUF_HDR_SZ > prod) {
+			truncated = true;
+			break;
+		}
+		end += (len + BPF_RINGBUF_HDR_SZ + 7) & ~7u;
+	}
+	if (!rp)
+		end = cons;
+	snprintf(name, sizeof(name), "%s.%llu.%llu.spill", id, gen, armed);
+	if (asprintf(&header, "{\"spill\":1,\"kind\":\"records\",\"error\":null,\"seq\":%llu,\"lost\":%llu,"
+		     "\"consumer_pos\":%llu,\"producer_pos\":%llu,\"truncated\":%s,\"consumer_attached\":%s,"
+		     "\"disarmed_boot_ns\":%llu,\"state\":%.*s}\n",
+		     (unsigned long long)s.seq, (unsigned long long)s.lost, (unsigned long long)cons,
+		     (unsigned long long)end, truncated ? "true" : "false", attached ? "true" : "false",
+		     (unsigned long long)boot_ns(), (int)state_len, state) < 0) {
+		header = NULL;
+		err = -ENOMEM;
+	} else {
+		err = spill_write(spill_dir, name, header, rp, cons, end);
+	}
+	if (!err) {
+		vlog("%s: spilled %llu bytes of unconsumed records to %s/%s", id,
+		     (unsigned long long)(end - cons), spill_dir, name);
+		goto out;
+	}
+	fail(err, "spill ring buffer of %s to %s (writing a loss marker instead)", id, spill_dir);
+	/* the loss marker: the same line without records; the consumer writes it as a gap */
+	free(header);
+	snprintf(name, sizeof(name), "%s.%llu.%llu.lost", id, gen, armed);
+	if (asprintf(&header, "{\"spill\":1,\"kind\":\"loss\",\"error\":\"%s\",\"seq\":%llu,\"lost\":%llu,"
+		     "\"consumer_pos\":%llu,\"producer_pos\":%llu,\"truncated\":false,\"consumer_attached\":%s,"
+		     "\"disarmed_boot_ns\":%llu,\"state\":%.*s}\n",
+		     strerror(-err), (unsigned long long)s.seq, (unsigned long long)s.lost,
+		     (unsigned long long)cons, (unsigned long long)prod, attached ? "true" : "false",
+		     (unsigned long long)boot_ns(), (int)state_len, state) < 0) {
+		header = NULL;
+		goto out;
+	}
+	/* the spill dir first (persistent); if even that is full, the run dir (tmpfs, another fs) */
+	err = spill_write(spill_dir, name, header, NULL, 0, 0);
+	if (err)
+		err = spill_write(lost_dir, name, header, NULL, 0, 0);
+	if (err)
+		fail(err, "write loss marker of %s to %s or %s: records of seq < %llu are lost unrecorded",
+		     id, spill_dir, lost_dir, (unsigned long long)s.seq);
+out:
+	free(header);
+	if (rp)
+		unmap_ring(&r);
+}
+
 /* Removes one container; the caller holds the lock. Unknown ids succeed. */
 static int disarm_locked(struct shared *sh, const char *id)
 {
@@ -728,8 +981,10 @@ static int disarm_locked(struct shared *sh, const char *id)
 		struct trace_slot s;
 
 		/* only if the slot is still ours: a crash may have let another container reuse it */
-		if (!bpf_map_lookup_elem(sh->slots, &k, &s) && s.cgroup_id == cgid)
+		if (!bpf_map_lookup_elem(sh->slots, &k, &s) && s.cgroup_id == cgid) {
 			clear_slot(sh, k);
+			spill_ring(sh, k, id, pin, buf);	/* before the unpin frees the ring */
+		}
 	}
 	free(buf);
 	if (unlink(pin) && errno != ENOENT)
@@ -1409,6 +1664,18 @@ int main(int argc, char **argv)
 	snprintf(pin_containers, sizeof(pin_containers), "%s/containers", pin_dir);
 	snprintf(run_containers, sizeof(run_containers), "%s/containers", run_dir);
 	snprintf(lock_file, sizeof(lock_file), "%s/lock", run_dir);
+	/* spills outlive a reboot; a private instance (RUN_DIR set) keeps them to itself */
+	if (getenv("RUNC_TRACE_BPF_SPILL_DIR"))
+		snprintf(spill_dir, sizeof(spill_dir), "%s", getenv("RUNC_TRACE_BPF_SPILL_DIR"));
+	else if (getenv("RUNC_TRACE_BPF_RUN_DIR"))
+		snprintf(spill_dir, sizeof(spill_dir), "%s/spill", run_dir);
+	else
+		snprintf(spill_dir, sizeof(spill_dir), "/var/lib/runc-trace/spill");
+	if (spill_dir[0] != '/' || strstr(spill_dir, "..") || strlen(spill_dir) > 256) {
+		fail(EINVAL, "use spill directory %s", spill_dir);
+		return 2;
+	}
+	snprintf(lost_dir, sizeof(lost_dir), "%s/lost", run_dir);
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	libbpf_set_print(libbpf_print_fn);
 	if (geteuid() != 0 && strcmp(cmd, "status")) {
