@@ -9,15 +9,23 @@
 import * as os from 'node:os';
 import type { BootClock } from './clock.js';
 import { decodeRecord, MalformedRecord, recordSeq, type DecodeContext, type RecordView } from './decode.js';
-import type { RingbufReader } from './ringbuf.js';
-import { SCHEMA_VERSION, TraceRecord, type ContainerState, type HeaderRecord } from './schema.js';
+import type { RecordSink } from './ringbuf.js';
+import { SCHEMA_VERSION, TraceRecord, type ContainerState, type ExitRecord, type GapReason, type HeaderRecord } from './schema.js';
 import { Sequencer, type SequencedRecord, type SlotCounters } from './sequencer.js';
 import { CONSUMER_NAME } from './version.js';
 import { JsonlWriter } from './writer.js';
 
 export interface OpenedRing {
-  reader: RingbufReader;
+  /** the live ring (RingbufReader) or the records of a spill file (spill.ts) */
+  reader: { drain(sink: RecordSink): number };
   close(): void;
+}
+
+/** How a container's records reached us when not from its live ring (spill.ts). */
+export interface ContainerSource {
+  source?: NonNullable<ExitRecord['source']>;
+  /** reason of the final gap the kernel's lost counter does not explain */
+  tailReason?: GapReason;
 }
 
 export interface ContainerDeps {
@@ -74,8 +82,10 @@ export class TracedContainer {
   private closed = false;
   private now = 0;
   private readonly sink = (view: RecordView, off: number, len: number): void => this.onRecord(view, off, len);
+  /** first seq this run expects: numbers below it are in the file already (a continued file) */
+  readonly resumeSeq: number;
 
-  constructor(readonly state: ContainerState, private readonly deps: ContainerDeps) {
+  constructor(readonly state: ContainerState, private readonly deps: ContainerDeps, private readonly from: ContainerSource = {}) {
     this.key = tenantKey(state);
     this.ring = deps.openRing(state.ringbuf);
     try {
@@ -94,8 +104,11 @@ export class TracedContainer {
       windowMs: deps.windowMs,
       maxPending: deps.maxPending,
       startSeq: cont === null ? 0 : cont.lastSeq + 1,
-      ...(cont !== null ? { startReason: 'consumer-restart' as const } : {}),
+      ...(cont !== null ? { startReason: 'consumer-restart' as const, lostAttributed: cont.lostByReason['ringbuf-full'] ?? 0 } : {}),
+      ...(from.tailReason !== undefined ? { tailReason: from.tailReason } : {}),
     });
+    this.resumeSeq = this.seq.nextSeq;
+    if (cont !== null) deps.log(`${state.id}: continuing ${this.file} after seq ${cont.lastSeq}`);
     this.ctx = { container: state.id, initPid: state.init_pid, clock: deps.clock };
     this.live.add(state.init_pid);
   }
@@ -116,9 +129,9 @@ export class TracedContainer {
     return n;
   }
 
-  /** Final drain, exit record, close. */
-  finish(now: number): void {
-    if (this.closed) return;
+  /** Final drain, exit record, close (`sync`: fsync first). Returns false if records could not be written. */
+  finish(now: number, sync = false): boolean {
+    if (this.closed) return !this.writer.writeFailed;
     this.now = now;
     while (this.ring.reader.drain(this.sink) > 0);
     this.counters = this.deps.slotCounters(this.state) ?? this.counters;
@@ -130,8 +143,10 @@ export class TracedContainer {
       signal: this.initExit?.signal ?? null,
       records: this.baseRecords + this.seq.records,
       lost: this.baseLost + this.seq.lost,
+      ...(this.from.source !== undefined ? { source: this.from.source } : {}),
     });
-    this.close();
+    this.close(sync);
+    return !this.writer.writeFailed;
   }
 
   /** Consumer shutdown: drain and flush what is there, no exit record (the container runs on). */
@@ -144,9 +159,9 @@ export class TracedContainer {
     this.close();
   }
 
-  private close(): void {
+  private close(sync = false): void {
     this.closed = true;
-    this.writer.close();
+    this.writer.close(sync);
     this.ring.close();
   }
 

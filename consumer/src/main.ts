@@ -4,7 +4,8 @@
  *
  * Discovers traced containers from the state files runc-trace-bpf writes
  * (/run/runc-trace/containers/<id>.json), drains each one's pinned ring buffer and writes
- * DIR/<id>.jsonl (schema v1, docs/SCHEMA.md).
+ * DIR/<id>.jsonl (schema v1, docs/SCHEMA.md). Containers deleted while no consumer ran left a spill
+ * file (spill.ts), imported at startup and on every scan.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,13 +15,14 @@ import { decodeRecord, RecordView } from './decode.js';
 import { MappedRingbuf, sampleClocks, SlotsMap, tryLockExclusive } from './libbpf.js';
 import { RingbufReader } from './ringbuf.js';
 import { ContainerState } from './schema.js';
+import { importSpills } from './spill.js';
 import { CONSUMER_NAME } from './version.js';
 import { verifyMain } from './verify.js';
 import { configureSeal, prepareOutDir } from './writer.js';
 import { dashboardFlags, startDashboardFromFlags, type DashboardFlags } from './server/cli.js';
 
 const USAGE = `usage:
-  runc-trace-consumer --out DIR [--state-dir DIR] [--bpffs DIR] [--interval MS] [--window MS] [--validate]
+  runc-trace-consumer --out DIR [--state-dir DIR] [--bpffs DIR] [--spill-dir DIR] [--interval MS] [--window MS] [--validate]
                       [--listen HOST:PORT [--listen-any-address] [--token TOKEN] [--ui-dir DIR]]
   runc-trace-consumer decode-golden FILE [--container ID] [--init-pid PID]
   runc-trace-consumer verify [--partial] FILE...   # hash chain and seal; exit 1 names the first bad line
@@ -30,6 +32,7 @@ interface Options {
   out: string;
   stateDir: string;
   bpffs: string;
+  spillDir: string;
   intervalMs: number;
   windowMs: number;
   validate: boolean;
@@ -143,6 +146,10 @@ async function run(opts: Options): Promise<void> {
   const active = new Map<string, TracedContainer>(); // by state file path
   const finished = new Set<string>(); // tenant keys finished while their state file still exists
   const failed = new Map<string, string>(); // state file → tenant key that could not be opened
+  // Tenants read from their live ring: a spill of theirs holds nothing this run did not read.
+  const tracedLive = new Set<string>();
+  const failedSpills = new Set<string>();
+  const spillDirs = { spillDir: opts.spillDir, lostDir: path.join(path.dirname(opts.stateDir), 'lost') };
 
   const scan = (): void => {
     let names: string[];
@@ -170,6 +177,8 @@ async function run(opts: Options): Promise<void> {
       try {
         const c = new TracedContainer(state, deps);
         active.set(file, c);
+        tracedLive.add(key);
+        if (tracedLive.size > 65536) tracedLive.delete(tracedLive.values().next().value!);
         log(`${state.id}: tracing → ${c.file}`);
       } catch (e) {
         failed.set(file, key);
@@ -185,6 +194,8 @@ async function run(opts: Options): Promise<void> {
     }
     for (const k of finished) if (!present.has(k)) finished.delete(k);
     for (const [f, k] of failed) if (!present.has(k)) failed.delete(f);
+    // After the live containers: a spill of one that was just disarmed is then known as read.
+    importSpills(spillDirs, deps, tracedLive, failedSpills, now);
   };
 
   const tick = (): void => {
@@ -291,6 +302,7 @@ export async function main(argv: string[]): Promise<void> {
     out: 'value',
     'state-dir': 'value',
     bpffs: 'value',
+    'spill-dir': 'value',
     interval: 'value',
     window: 'value',
     validate: 'bool',
@@ -303,6 +315,7 @@ export async function main(argv: string[]): Promise<void> {
     out,
     stateDir: flags.get('state-dir') ?? '/run/runc-trace/containers',
     bpffs: flags.get('bpffs') ?? '/sys/fs/bpf/runc-trace',
+    spillDir: flags.get('spill-dir') ?? '/var/lib/runc-trace/spill',
     intervalMs: positiveInt(flags.get('interval'), 20, 'interval'),
     windowMs: positiveInt(flags.get('window'), 100, 'window'),
     validate: flags.get('validate') === 'true',

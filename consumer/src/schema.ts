@@ -151,6 +151,7 @@ export const GapReason = z.enum([
   'unaccounted', // numbers never seen and not covered by the `lost` counter
   'consumer-restart', // consumed by an earlier consumer run whose file was continued
   'write-error', // drained but could not be written (disk full, I/O error); the consumer kept running
+  'no-consumer', // never read: the container was deleted while no consumer ran and its ring could not be spilled
 ]);
 
 export const GapRecord = z.object({
@@ -178,6 +179,8 @@ export const ExitRecord = z.object({
     .describe('sha256 of the runtime binary beside the consumer (runc-trace) when the file was opened'),
   bpf_sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable().optional()
     .describe('sha256 of runc-trace-bpf (it embeds the BPF object) when the file was opened'),
+  source: z.enum(['spill', 'loss-marker']).optional()
+    .describe('absent: read from the live ring; spill: from the copy runc-trace-bpf made at disarm while no consumer ran; loss-marker: the copy failed, only counters survived'),
   chain,
 });
 
@@ -232,3 +235,23 @@ export const ContainerState = z.object({
     .optional(),
 });
 export type ContainerState = z.infer<typeof ContainerState>;
+
+/**
+ * First line of a spill file or loss marker that `runc-trace-bpf disarm` writes when a container's
+ * ring still held records nobody read (bpf/loader.c spill_ring), an untrusted edge. A spill is
+ * followed by the records, as in the ring without its framing; a loss marker has none.
+ */
+export const SpillHeader = z.object({
+  spill: z.literal(1),
+  kind: z.enum(['records', 'loss']),
+  error: z.string().nullable(),
+  seq: z.number().int().nonnegative(),
+  lost: z.number().int().nonnegative(),
+  consumer_pos: z.number().int().nonnegative(),
+  producer_pos: z.number().int().nonnegative(),
+  truncated: z.boolean(),
+  consumer_attached: z.boolean(),
+  disarmed_boot_ns: z.number().int().nonnegative(),
+  state: ContainerState,
+});
+export type SpillHeader = z.infer<typeof SpillHeader>;

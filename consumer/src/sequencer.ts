@@ -6,7 +6,9 @@
  * that arrives ahead of a missing number waits in `pending`; the hole becomes a gap when it has
  * stayed open for `windowMs`, when `maxPending` records wait behind it, or on the final drain.
  * A gap is attributed to the slot's `lost` counter (reason ringbuf-full) when the counter grew by
- * at least its size since the last gap; otherwise it is `unaccounted`.
+ * at least its size since the last gap; otherwise it is `unaccounted`. Two gaps have a known cause
+ * of their own: the one right where a continued file resumes (`startReason`, the records an earlier
+ * consumer run drained but never wrote) and, for a spilled ring, the tail nobody kept (`tailReason`).
  */
 import type { DecodedRecord } from './decode.js';
 import type { GapReason, GapRecord } from './schema.js';
@@ -23,8 +25,16 @@ export interface SequencerOptions {
   maxPending: number;
   /** first expected seq (0 for a fresh container, last written + 1 when a file is continued) */
   startSeq: number;
-  /** reason of a gap right at startSeq that the lost counter does not explain */
+  /**
+   * reason of a gap right at startSeq (a continued file: what the earlier run drained and did not
+   * write). It takes precedence over the lost counter: that counter is the container's total since
+   * arm, so it cannot say which of those numbers the kernel dropped.
+   */
   startReason?: GapReason;
+  /** lost numbers already attributed to `ringbuf-full` in the part of the file written before */
+  lostAttributed?: number;
+  /** reason of the final gap up to the kernel's seq that the lost counter does not explain */
+  tailReason?: GapReason;
 }
 
 export type SequencedRecord = DecodedRecord | GapRecord;
@@ -50,6 +60,7 @@ export class Sequencer {
   ) {
     this.next = opts.startSeq;
     this.startReason = opts.startReason;
+    this.lostAttributed = opts.lostAttributed ?? 0;
   }
 
   get nextSeq(): number {
@@ -85,7 +96,7 @@ export class Sequencer {
       this.closeHoles(now, final);
     }
     if (final && counters !== null && counters.seq > this.next && this.pending.size === 0) {
-      this.gap(this.next, counters.seq - 1);
+      this.gap(this.next, counters.seq - 1, this.opts.tailReason);
       this.next = counters.seq;
     }
   }
@@ -119,17 +130,17 @@ export class Sequencer {
     this.emit(rec);
   }
 
-  private gap(from: number, to: number): void {
+  private gap(from: number, to: number, tailReason?: GapReason): void {
     const n = to - from + 1;
     const available = this.lostCounter - this.lostAttributed;
     let reason: GapReason;
-    if (available >= n) {
+    if (this.startReason !== undefined && from === this.opts.startSeq) {
+      reason = this.startReason;
+    } else if (available >= n) {
       reason = 'ringbuf-full';
       this.lostAttributed += n;
-    } else if (this.startReason !== undefined && from === this.opts.startSeq) {
-      reason = this.startReason;
     } else {
-      reason = 'unaccounted';
+      reason = tailReason ?? 'unaccounted';
     }
     this.startReason = undefined;
     this.lost += n;

@@ -84,9 +84,64 @@ export function rotate(dir: string, id: string): string {
   }
 }
 
-function sameTenant(a: HeaderRecord, b: HeaderRecord): boolean {
-  return a.container === b.container && a.slot === b.slot && a.gen === b.gen &&
-    String(a.cgroup_id) === String(b.cgroup_id) && a.init_pid === b.init_pid && a.started === b.started;
+/** ns since the epoch of a Timestamp */
+function timestampNs(t: string): bigint {
+  return BigInt(Date.parse(t.slice(0, 19) + 'Z')) * 1_000_000n + BigInt(t.slice(20, 29));
+}
+
+/**
+ * Same container tenant. `started` is the arm time converted to UTC with each consumer run's own
+ * boot→realtime offset, which differs between runs by the jitter of sampling two clocks (and by
+ * NTP slewing): compared within a second, not to the nanosecond, or a restarted consumer would
+ * start a new file instead of continuing its own.
+ */
+export function sameTenant(a: HeaderRecord, b: HeaderRecord): boolean {
+  if (a.container !== b.container || a.slot !== b.slot || a.gen !== b.gen ||
+    String(a.cgroup_id) !== String(b.cgroup_id) || a.init_pid !== b.init_pid) return false;
+  try {
+    const d = timestampNs(a.started) - timestampNs(b.started);
+    return d > -1_000_000_000n && d < 1_000_000_000n;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether DIR already holds a sealed file (exit record last) of `header`'s tenant: DIR/<id>.jsonl
+ * or a rotated DIR/<id>.<n>.jsonl. Reads each candidate's first line and last 64 KiB only.
+ */
+export function sealedFileOf(dir: string, header: HeaderRecord): string | null {
+  const id = header.container;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return null;
+  }
+  for (const name of names) {
+    if (!name.startsWith(id + '.') || !/^(\d+\.)?jsonl$/.test(name.slice(id.length + 1))) continue;
+    const file = path.join(dir, name);
+    let fd = -1;
+    try {
+      fd = fs.openSync(file, 'r');
+      const size = fs.fstatSync(fd).size;
+      const head = Buffer.alloc(Math.min(size, 4 << 20));
+      fs.readSync(fd, head, 0, head.length, 0);
+      const nl = head.indexOf(10);
+      if (nl < 0) continue;
+      const first = JSON.parse(head.toString('utf8', 0, nl)) as HeaderRecord;
+      if (first.type !== 'header' || !sameTenant(first, header)) continue;
+      const tail = Buffer.alloc(Math.min(size, 64 << 10));
+      fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+      const lines = tail.toString('utf8').trimEnd().split('\n');
+      if ((JSON.parse(lines[lines.length - 1] ?? '') as { type?: string }).type === 'exit') return file;
+    } catch {
+      // unreadable or torn: not a sealed file of this tenant
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
+    }
+  }
+  return null;
 }
 
 /**
@@ -363,10 +418,17 @@ export class JsonlWriter {
     }
   }
 
-  close(): void {
+  /** true while writes fail (records are being dropped and counted) */
+  get writeFailed(): boolean {
+    return this.dropped !== null;
+  }
+
+  /** Flushes and closes; `sync` also fsyncs first (a spill file is removed only once its records are durable). */
+  close(sync = false): void {
     if (this.fd < 0) return;
     this.flush(true);
     if (this.dropped !== null) seal.log(`${this.file}: closed while writes fail: the file ends without its last records`);
+    if (sync) fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.fd = -1;
     observer?.closed(this);

@@ -84,4 +84,21 @@ describe('sequencer', () => {
     s.flush(100, { seq: 14, lost: 0 });
     expect(seqs()).toEqual(['gap10-11:consumer-restart', '12', '13']);
   });
+
+  it('after a restart mid-flood: the restart hole is consumer-restart, later holes ringbuf-full (lost counter minus what the file already attributed)', () => {
+    // The file holds 0..9 with 100 numbers already written as ringbuf-full gaps; the kernel's counter
+    // is the container's total (100 + 5 + the restart hole's own drops, which nobody can tell apart).
+    const { s, push, seqs } = setup({ startSeq: 10, startReason: 'consumer-restart', lostAttributed: 100 });
+    push(0, 20, 21, 27);
+    s.flush(100, { seq: 28, lost: 110 });
+    s.flush(200, { seq: 28, lost: 110 });
+    expect(seqs()).toEqual(['gap10-19:consumer-restart', '20', '21', 'gap22-26:ringbuf-full', '27']);
+  });
+
+  it('names the final hole with tailReason when the lost counter does not explain it', () => {
+    const { s, push, seqs } = setup({ tailReason: 'no-consumer' });
+    push(0, 0, 1);
+    s.flush(0, { seq: 5, lost: 0 }, true);
+    expect(seqs()).toEqual(['0', '1', 'gap2-4:no-consumer']);
+  });
 });
