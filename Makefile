@@ -37,6 +37,7 @@ test: build
 	@scripts/summary.sh reset
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-integration
+	-@$(MAKE) --no-print-directory test-clients
 	-@$(MAKE) --no-print-directory test-e2e
 	-@$(MAKE) --no-print-directory test-demo
 	-@$(MAKE) --no-print-directory test-upstream
@@ -56,6 +57,11 @@ test-unit:
 test-integration:
 	-@$(SUITE) "integration" test/integration/run.sh
 	-@$(SUITE) "hostile" test/hostile/run.sh
+
+# podman and containerd (Debian's) as real clients of runc-trace; images from local tarballs
+# (docs/CLIENTS.md).
+.PHONY: test-clients
+test-clients: ; -@$(SUITE) "clients" test/clients/run.sh
 
 # The dashboard in Debian's chromium against a real traced container.
 test-e2e:
