@@ -8,8 +8,8 @@
 import { argSpecs, type ArgSpec } from './args.js';
 import type { BootClock } from './clock.js';
 import { ERRNO_NAMES } from './errno.js';
-import { Exec, Exit, Flag, Fork, Hdr, RecordKind, stringsRecordSize, Syscall, TRACE_COMM_LEN, TRACE_STR0_MAX, TRACE_STR1_MAX } from './layout.js';
-import type { ProcessRecord, SyscallArgs, SyscallRecord } from './schema.js';
+import { Exec, Exit, Flag, Fork, Hdr, RecordKind, stringsRecordSize, Syscall, Throttle, TRACE_COMM_LEN, TRACE_STR0_MAX, TRACE_STR1_MAX, TRACE_THROTTLE_NRS, TRACE_THROTTLE_TOP } from './layout.js';
+import type { ProcessRecord, SyscallArgs, SyscallRecord, ThrottleRecord } from './schema.js';
 import { decodeWaitStatus } from './signals.js';
 import { decodeSockaddr } from './sockaddr.js';
 import { SYSCALL_NAMES_X86_64 } from './syscalls_x86_64.js';
@@ -22,7 +22,7 @@ export interface DecodeContext {
   clock: BootClock;
 }
 
-export type DecodedRecord = SyscallRecord | ProcessRecord;
+export type DecodedRecord = SyscallRecord | ProcessRecord | ThrottleRecord;
 
 export class MalformedRecord extends Error {}
 
@@ -135,6 +135,29 @@ export function decodeRecord(v: RecordView, off: number, len: number, ctx: Decod
         core_dumped: st.coreDumped,
         thread: (flags & Flag.GROUP_DEAD) === 0,
         init: (flags & Flag.INIT) !== 0,
+      };
+    }
+    case RecordKind.THROTTLE: {
+      if (size < Throttle.SIZE) throw new MalformedRecord(`throttle record of ${size} bytes`);
+      const ntop = dv.getUint32(off + Throttle.ntop, true);
+      if (ntop > TRACE_THROTTLE_TOP) throw new MalformedRecord(`throttle record with ${ntop} syscalls`);
+      const bySyscall: ThrottleRecord['by_syscall'] = [];
+      for (let i = 0; i < ntop; i++) {
+        const e = off + Throttle.top + i * Throttle.TOP_SIZE;
+        const nr = dv.getUint32(e, true);
+        if (nr >= TRACE_THROTTLE_NRS) throw new MalformedRecord(`throttle record names syscall ${nr}`);
+        bySyscall.push({ syscall: syscallName(nr), nr, count: dv.getUint32(e + 4, true) });
+      }
+      bySyscall.sort((a, b) => b.count - a.count || a.nr - b.nr);
+      return {
+        type: 'throttle',
+        ...base,
+        start: ctx.clock.formatBoot(dv.getUint32(off + Throttle.start_ns + 4, true), dv.getUint32(off + Throttle.start_ns, true)),
+        end: ctx.clock.formatBoot(dv.getUint32(off + Throttle.end_ns + 4, true), dv.getUint32(off + Throttle.end_ns, true)),
+        suppressed: readU64(dv, off + Throttle.suppressed),
+        rate_limit: dv.getUint32(off + Throttle.rate_limit, true),
+        by_syscall: bySyscall,
+        other: readU64(dv, off + Throttle.other),
       };
     }
     default:

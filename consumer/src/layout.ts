@@ -3,13 +3,18 @@
  * test/layout.test.ts compares this against `runc-trace-bpf layout`, so the two cannot drift.
  * All fields are little-endian (x86_64/arm64 hosts).
  */
-export const TRACE_ABI_VERSION = 1;
+export const TRACE_ABI_VERSION = 2;
 
 export const TRACE_COMM_LEN = 16;
 export const TRACE_STR0_MAX = 256;
 export const TRACE_STR1_MAX = 512;
 
-export const RecordKind = { SYSCALL: 1, FORK: 2, EXEC: 3, EXIT: 4 } as const;
+export const RecordKind = { SYSCALL: 1, FORK: 2, EXEC: 3, EXIT: 4, THROTTLE: 5 } as const;
+
+/** io.trace.rate-limit bounds and the throttle record's breakdown (trace.h). */
+export const TRACE_MAX_RATE = 10_000_000;
+export const TRACE_THROTTLE_TOP = 8;
+export const TRACE_THROTTLE_NRS = 512;
 
 export const Flag = {
   WORKLOAD: 1 << 0,
@@ -76,8 +81,13 @@ export const Exec = { old_tid: 80, filename_len: 84, filename: 88, SIZE: 88 + TR
 /** struct trace_exit */
 export const Exit = { exit_code: 80, SIZE: 88 } as const;
 
+/** struct trace_throttle: top[] is TRACE_THROTTLE_TOP struct trace_throttle_nr { u32 nr; u32 count } */
+export const Throttle = { start_ns: 80, end_ns: 88, suppressed: 96, other: 104, rate_limit: 112, ntop: 116, top: 120, TOP_SIZE: 8, SIZE: 184 } as const;
+
 /** struct trace_slot (value of map `slots`, key = u32 slot) */
-export const Slot = { cgroup_id: 0, seq: 8, lost: 16, gen: 24, init_pid: 28, SIZE: 32 } as const;
+export const Slot = {
+  cgroup_id: 0, seq: 8, lost: 16, gen: 24, init_pid: 28, throttled: 32, tat: 40, interval_ns: 48, rate_limit: 56, pad: 60, SIZE: 64,
+} as const;
 
 /** BPF ring buffer framing (include/uapi/linux/bpf.h). */
 export const Ringbuf = {

@@ -164,15 +164,34 @@ export const GapRecord = z.object({
   chain,
 });
 
+/**
+ * `throttle`: syscall records io.trace.rate-limit suppressed (counted by the kernel, never
+ * written) since the previous throttle record. Written before the record that ended the window;
+ * its task fields name that record's task. Suppressed records take no seq number: they are not a
+ * gap. suppressed = sum(by_syscall[].count) + other.
+ */
+export const ThrottleRecord = z.object({
+  type: z.literal('throttle'),
+  ...TaskFields,
+  start: Timestamp.describe('exit of the first suppressed syscall'),
+  end: Timestamp.describe('exit of the last suppressed syscall (approximate when several CPUs were throttled)'),
+  suppressed: U64,
+  rate_limit: U32.describe('records per second (io.trace.rate-limit)'),
+  by_syscall: z.array(z.object({ syscall: z.string(), nr: z.number().int().nonnegative(), count: U32 }))
+    .describe('up to 8 syscalls with the most suppressed records, largest first'),
+  other: U64.describe('suppressed records of syscalls not in by_syscall'),
+});
+
 export const ExitRecord = z.object({
   type: z.literal('exit'),
   container: ContainerId,
   status: z.number().int().nullable().describe('init exit code, null if killed by a signal or not seen'),
   signal: z.string().nullable().describe('signal that killed init, else null'),
-  records: U64.describe('syscall and process records written'),
+  records: U64.describe('syscall, process and throttle records written'),
   lost: U64.describe('records lost (sum of gap.lost)'),
   lost_by_reason: z.partialRecord(GapReason, z.number().int().nonnegative()).optional()
     .describe('lost split by gap reason (reasons without loss may be absent)'),
+  throttled: U64.optional().describe('syscall records suppressed by io.trace.rate-limit (sum of throttle.suppressed; absent = 0); not lost'),
   head: z.string().regex(/^[0-9a-f]{64}$/).optional().describe('chain of the line before this one'),
   runtime: z.string().nullable().optional().describe('the header\'s runtime string'),
   runtime_sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable().optional()
@@ -189,6 +208,7 @@ export const TraceRecord = z.discriminatedUnion('type', [
   SyscallRecord,
   ProcessRecord,
   GapRecord,
+  ThrottleRecord,
   ExitRecord,
 ]);
 
@@ -197,6 +217,7 @@ export type SyscallArgs = z.infer<typeof SyscallArgs>;
 export type SyscallRecord = z.infer<typeof SyscallRecord>;
 export type ProcessRecord = z.infer<typeof ProcessRecord>;
 export type GapRecord = z.infer<typeof GapRecord>;
+export type ThrottleRecord = z.infer<typeof ThrottleRecord>;
 export type ExitRecord = z.infer<typeof ExitRecord>;
 export type TraceRecord = z.infer<typeof TraceRecord>;
 export type Phase = z.infer<typeof Phase>;

@@ -45,7 +45,7 @@ function parse(line: string): Parsed | null {
 
 /** First and last seq number a record covers, null for header and exit. */
 function seqRange(r: Record<string, unknown>): [number, number] | null {
-  if (r.type === 'syscall' || r.type === 'process') return [Number(r.seq), Number(r.seq)];
+  if (r.type === 'syscall' || r.type === 'process' || r.type === 'throttle') return [Number(r.seq), Number(r.seq)];
   if (r.type === 'gap') return [Number(r.seq_from), Number(r.seq_to)];
   return null;
 }
@@ -79,6 +79,7 @@ export function verifyLines(lines: Iterable<string>, opts: { partial?: boolean; 
   let n = 0;
   let records = 0;
   let lost = 0;
+  let throttled = 0;
   let last: Record<string, unknown> | null = null;
   const fail = (line: number, kind: ProblemKind, message: string): VerifyResult => ({
     ok: false, lines: n, head: prev, sealed: false, problem: { line, kind, message },
@@ -114,11 +115,15 @@ export function verifyLines(lines: Iterable<string>, opts: { partial?: boolean; 
       if (range[1] > lastSeq) lastSeq = range[1];
       if (p.rec.type === 'gap') lost += Number(p.rec.lost);
       else records++;
+      if (p.rec.type === 'throttle') throttled += Number(p.rec.suppressed);
     }
     if (p.rec.type === 'exit') {
       if (p.rec.head !== undefined && p.rec.head !== prev) return fail(no, 'altered', 'exit record: head does not match the chain');
       if (Number(p.rec.records) !== records || Number(p.rec.lost) !== lost) {
         return fail(no, 'inconsistent', `exit record says ${String(p.rec.records)} records/${String(p.rec.lost)} lost, the file has ${records}/${lost}`);
+      }
+      if (Number(p.rec.throttled ?? 0) !== throttled) {
+        return fail(no, 'inconsistent', `exit record says ${String(p.rec.throttled ?? 0)} throttled, the throttle records sum to ${throttled}`);
       }
     }
     prev = p.chain;

@@ -60,6 +60,8 @@ export interface Continuation {
   head: string;
   /** lost by gap reason in the part already written */
   lostByReason: Record<string, number>;
+  /** sum of the throttle records' suppressed counts */
+  throttled: number;
 }
 
 /** Creates DIR with mode 0700 (and tightens an existing one). */
@@ -164,7 +166,7 @@ export function inspectForContinuation(file: string, header: HeaderRecord): Cont
   }
   if (typeof first !== 'object' || first === null || (first as { type?: unknown }).type !== 'header') return null;
   if (!sameTenant(first as HeaderRecord, header)) return null;
-  const cont: Continuation = { lastSeq: -1, records: 0, lost: 0, head: CHAIN_GENESIS, lostByReason: {} };
+  const cont: Continuation = { lastSeq: -1, records: 0, lost: 0, head: CHAIN_GENESIS, lostByReason: {}, throttled: 0 };
   // The last piece is '' (file ends with a newline) or a torn line of a killed consumer.
   for (let i = 0; i < lines.length - 1; i++) {
     const line = lines[i]!;
@@ -185,7 +187,8 @@ export function inspectForContinuation(file: string, header: HeaderRecord): Cont
       const reason = String(r.reason);
       cont.lostByReason[reason] = (cont.lostByReason[reason] ?? 0) + Number(r.lost);
       cont.lastSeq = Math.max(cont.lastSeq, Number(r.seq_to));
-    } else if (r.type === 'syscall' || r.type === 'process') {
+    } else if (r.type === 'syscall' || r.type === 'process' || r.type === 'throttle') {
+      if (r.type === 'throttle') cont.throttled += Number((r as { suppressed?: unknown }).suppressed);
       cont.records++;
       cont.lastSeq = Math.max(cont.lastSeq, Number(r.seq));
     }
@@ -238,6 +241,7 @@ export class JsonlWriter {
   private droppedRecords = 0;
   private extraLost = 0;
   private readonly lostByReason: Record<string, number>;
+  private throttled: number;
   private readonly runtime: string | null;
   private readonly runtimeSha256: string | null;
   private readonly bpfSha256: string | null;
@@ -249,6 +253,7 @@ export class JsonlWriter {
     this.durableHead = this.head;
     this.durableSize = fs.fstatSync(fd).size;
     this.lostByReason = { ...(continued?.lostByReason ?? {}) };
+    this.throttled = continued?.throttled ?? 0;
     this.runtime = header.runtime;
     this.runtimeSha256 = fileDigest(seal.runtimeBinary);
     this.bpfSha256 = fileDigest(seal.bpfBinary);
@@ -302,6 +307,7 @@ export class JsonlWriter {
     }
     if (rec.type === 'exit') rec = this.sealExit(rec);
     else if (rec.type === 'gap') this.lostByReason[rec.reason] = (this.lostByReason[rec.reason] ?? 0) + Number(rec.lost);
+    else if (rec.type === 'throttle') this.throttled += Number(rec.suppressed);
     const body = JSON.stringify(rec);
     this.head = chainOf(this.head, body);
     const line = sealLine(body, this.head);
@@ -313,7 +319,7 @@ export class JsonlWriter {
 
   private account(d: Dropped, rec: TraceRecord): void {
     let from: number, to: number;
-    if (rec.type === 'syscall' || rec.type === 'process') {
+    if (rec.type === 'syscall' || rec.type === 'process' || rec.type === 'throttle') {
       d.records++;
       from = to = Number(rec.seq);
     } else if (rec.type === 'gap') {
@@ -331,6 +337,7 @@ export class JsonlWriter {
       records: Number(rec.records) - this.droppedRecords,
       lost: Number(rec.lost) + this.extraLost,
       lost_by_reason: { ...this.lostByReason },
+      ...(this.throttled > 0 ? { throttled: this.throttled } : {}),
       head: this.head,
       runtime: this.runtime,
       runtime_sha256: this.runtimeSha256,

@@ -3,7 +3,7 @@ import { BootClock } from '../src/clock.js';
 import { decodeRecord, MalformedRecord, RecordView, type DecodedRecord } from '../src/decode.js';
 import { Flag } from '../src/layout.js';
 import { TraceRecord, type SyscallRecord } from '../src/schema.js';
-import { execRecord, exitRecord, forkRecord, sockaddrIn, sockaddrIn6, sockaddrUn, syscallRecord, toArrayBuffer } from './encode.js';
+import { execRecord, exitRecord, forkRecord, sockaddrIn, sockaddrIn6, sockaddrUn, syscallRecord, throttleRecord, toArrayBuffer } from './encode.js';
 
 // 2026-12-03T00:00:00Z − 1000 s of boot time
 const clock = BootClock.fixed(Date.UTC(2026, 11, 3) / 1000 - 1000);
@@ -124,6 +124,28 @@ describe('process records', () => {
     });
     expect(decode(exitRecord({ pid: 101, flags: Flag.GROUP_DEAD, waitStatus: 9 }))).toMatchObject({ exit_code: null, signal: 'SIGKILL', init: false, thread: false });
     expect(decode(exitRecord({ pid: 101, flags: 0, waitStatus: 0x80 | 11 }))).toMatchObject({ signal: 'SIGSEGV', core_dumped: true, thread: true });
+  });
+});
+
+describe('throttle records', () => {
+  const base = { seq: 9, tsBootNs: 1003_000000000n, pid: 4321, tid: 4321, comm: 'flood', startNs: 1001_000000000n, endNs: 1002_500000000n, rateLimit: 1000 };
+  it('decodes the window, the count and the breakdown, largest first, named', () => {
+    const r = decode(throttleRecord({ ...base, suppressed: 99_000n, other: 7n, top: [[39, 993], [110, 98_000]] }));
+    expect(r).toEqual({
+      type: 'throttle', seq: 9, ts: '2026-12-03T00:00:03.000000000Z', container: 'c1', phase: 'workload',
+      pid: 4321, tid: 4321, vpid: 1, vtid: 1, ppid: 99, uid: 0, gid: 0, comm: 'flood',
+      start: '2026-12-03T00:00:01.000000000Z', end: '2026-12-03T00:00:02.500000000Z', suppressed: 99_000, rate_limit: 1000,
+      by_syscall: [{ syscall: 'getppid', nr: 110, count: 98_000 }, { syscall: 'getpid', nr: 39, count: 993 }], other: 7,
+    });
+  });
+  it('rejects a short record, too many entries and syscall numbers past the table', () => {
+    const ok = throttleRecord({ ...base, suppressed: 1n, other: 0n, top: [[110, 1]] });
+    expect(() => decodeRecord(new RecordView(toArrayBuffer(ok.subarray(0, 120))), 0, 120, ctx)).toThrow(MalformedRecord);
+    const many = Buffer.from(ok);
+    many.writeUInt32LE(9, 116);
+    expect(() => decodeRecord(new RecordView(toArrayBuffer(many)), 0, many.length, ctx)).toThrow(/9 syscalls/);
+    const far = throttleRecord({ ...base, suppressed: 1n, other: 0n, top: [[512, 1]] });
+    expect(() => decodeRecord(new RecordView(toArrayBuffer(far)), 0, far.length, ctx)).toThrow(/syscall 512/);
   });
 });
 

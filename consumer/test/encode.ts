@@ -1,5 +1,5 @@
 // Test helper: builds binary records exactly as bpf/trace.h lays them out (offsets from layout.ts).
-import { Exec, Exit, Flag, Fork, Hdr, RecordKind, Syscall, TRACE_STR0_MAX, TRACE_STR1_MAX } from '../src/layout.js';
+import { Exec, Exit, Flag, Fork, Hdr, RecordKind, Syscall, Throttle, TRACE_STR0_MAX, TRACE_STR1_MAX } from '../src/layout.js';
 
 export interface HdrFields {
   flags?: number;
@@ -90,6 +90,23 @@ export function exitRecord(f: HdrFields & { waitStatus: number }): Buffer {
   const buf = Buffer.alloc(Exit.SIZE);
   hdr(buf, RecordKind.EXIT, Exit.SIZE, f);
   buf.writeInt32LE(f.waitStatus, Exit.exit_code);
+  return buf;
+}
+
+/** struct trace_throttle; `top` are [nr, count] pairs */
+export function throttleRecord(f: HdrFields & { startNs: bigint; endNs: bigint; suppressed: bigint; other: bigint; rateLimit: number; top: [number, number][] }): Buffer {
+  const buf = Buffer.alloc(Throttle.SIZE);
+  hdr(buf, RecordKind.THROTTLE, Throttle.SIZE, f);
+  buf.writeBigUInt64LE(f.startNs, Throttle.start_ns);
+  buf.writeBigUInt64LE(f.endNs, Throttle.end_ns);
+  buf.writeBigUInt64LE(f.suppressed, Throttle.suppressed);
+  buf.writeBigUInt64LE(f.other, Throttle.other);
+  buf.writeUInt32LE(f.rateLimit, Throttle.rate_limit);
+  buf.writeUInt32LE(f.top.length, Throttle.ntop);
+  f.top.forEach(([nr, count], i) => {
+    buf.writeUInt32LE(nr, Throttle.top + i * Throttle.TOP_SIZE);
+    buf.writeUInt32LE(count, Throttle.top + i * Throttle.TOP_SIZE + 4);
+  });
   return buf;
 }
 

@@ -24,5 +24,10 @@ export const examples = {
     vpid: 7, vtid: 7, ppid: 4321, uid: 0, gid: 0, comm: 'ls', wait_status: 0, exit_code: 0, signal: null, core_dumped: false, thread: false, init: false,
   },
   gap: { type: 'gap', container: 'web', seq_from: 46, seq_to: 99, lost: 54, reason: 'ringbuf-full' },
+  throttle: {
+    type: 'throttle', seq: 100, ts: '2026-12-03T16:49:02.000000100Z', container: 'web', phase: 'workload', pid: 4321, tid: 4321,
+    vpid: 1, vtid: 1, ppid: 4300, uid: 0, gid: 0, comm: 'flood', start: '2026-12-03T16:49:01.000000000Z', end: '2026-12-03T16:49:01.999000000Z',
+    suppressed: 99000, rate_limit: 1000, by_syscall: [{ syscall: 'getppid', nr: 110, count: 98990 }, { syscall: 'write', nr: 1, count: 10 }], other: 0,
+  },
   exit: { type: 'exit', container: 'web', status: 0, signal: null, records: 1000, lost: 54 },
 } as const;

@@ -33,8 +33,9 @@ describe.skipIf(!have)('layout agrees with runc-trace-bpf layout', () => {
     expect(c.TRACE_COMM_LEN).toBe(L.TRACE_COMM_LEN);
     expect(c.TRACE_STR0_MAX).toBe(L.TRACE_STR0_MAX);
     expect(c.TRACE_STR1_MAX).toBe(L.TRACE_STR1_MAX);
-    expect([c.TRACE_REC_SYSCALL, c.TRACE_REC_FORK, c.TRACE_REC_EXEC, c.TRACE_REC_EXIT]).toEqual([
-      L.RecordKind.SYSCALL, L.RecordKind.FORK, L.RecordKind.EXEC, L.RecordKind.EXIT]);
+    expect([c.TRACE_REC_SYSCALL, c.TRACE_REC_FORK, c.TRACE_REC_EXEC, c.TRACE_REC_EXIT, c.TRACE_REC_THROTTLE]).toEqual([
+      L.RecordKind.SYSCALL, L.RecordKind.FORK, L.RecordKind.EXEC, L.RecordKind.EXIT, L.RecordKind.THROTTLE]);
+    expect([c.TRACE_MAX_RATE, c.TRACE_THROTTLE_TOP, c.TRACE_THROTTLE_NRS]).toEqual([L.TRACE_MAX_RATE, L.TRACE_THROTTLE_TOP, L.TRACE_THROTTLE_NRS]);
     for (const [name, v] of Object.entries(L.Flag)) expect(c[`TRACE_F_${name}`], name).toBe(v);
   });
 
@@ -54,8 +55,13 @@ describe.skipIf(!have)('layout agrees with runc-trace-bpf layout', () => {
     expect(size('trace_exec')).toBe(L.Exec.SIZE);
     expect(off('trace_exit', 'exit_code')).toBe(L.Exit.exit_code);
     expect(size('trace_exit')).toBe(L.Exit.SIZE);
-    for (const f of ['cgroup_id', 'seq', 'lost', 'gen', 'init_pid'] as const) expect(off('trace_slot', f)).toBe(L.Slot[f]);
+    for (const f of ['cgroup_id', 'seq', 'lost', 'gen', 'init_pid', 'throttled', 'tat', 'interval_ns', 'rate_limit', 'pad'] as const) {
+      expect(off('trace_slot', f), f).toBe(L.Slot[f]);
+    }
     expect(size('trace_slot')).toBe(L.Slot.SIZE);
+    for (const f of ['start_ns', 'end_ns', 'suppressed', 'other', 'rate_limit', 'ntop', 'top'] as const) expect(off('trace_throttle', f), f).toBe(L.Throttle[f]);
+    expect(size('trace_throttle')).toBe(L.Throttle.SIZE);
+    expect(size('trace_throttle_nr')).toBe(L.Throttle.TOP_SIZE);
   });
 });
 
@@ -74,7 +80,7 @@ describe.skipIf(!have)('golden records from runc-trace-bpf golden', () => {
     seqr.push(recordSeq(view, o), rec!, 0);
     o += (size + 7) & ~7;
   }
-  seqr.flush(0, { seq: 6, lost: 1 }, true);
+  seqr.flush(0, { seq: 7, lost: 1 }, true);
 
   it('every decoded record fits schema v1', () => {
     for (const r of out) expect(TraceRecord.safeParse(r).success, JSON.stringify(r)).toBe(true);
@@ -82,7 +88,7 @@ describe.skipIf(!have)('golden records from runc-trace-bpf golden', () => {
 
   it('decodes the values cmd_golden wrote', () => {
     const common = { container: 'golden', phase: 'workload', uid: 1000, gid: 1001 };
-    expect(out.map((r) => r.type === 'process' ? r.event : r.type)).toEqual(['syscall', 'syscall', 'fork', 'gap', 'exec', 'exit']);
+    expect(out.map((r) => r.type === 'process' ? r.event : r.type)).toEqual(['syscall', 'syscall', 'fork', 'gap', 'exec', 'exit', 'throttle']);
     expect(out[0]).toEqual({
       type: 'syscall', seq: 0, ts: '2027-01-15T08:00:01.000000000Z', ...common, pid: 4242, tid: 4242, vpid: 1, vtid: 1, ppid: 4200,
       comm: 'echo', syscall: 'execve', nr: 59,
@@ -94,13 +100,18 @@ describe.skipIf(!have)('golden records from runc-trace-bpf golden', () => {
     expect(out[3]).toEqual({ type: 'gap', container: 'golden', seq_from: 3, seq_to: 3, lost: 1, reason: 'ringbuf-full' });
     expect(out[4]).toMatchObject({ type: 'process', event: 'exec', seq: 4, pid: 4243, vpid: 2, ppid: 4242, comm: 'true', filename: '/bin/true', old_tid: 4243, init: false });
     expect(out[5]).toMatchObject({ type: 'process', event: 'exit', seq: 5, pid: 4242, wait_status: 256, exit_code: 1, signal: null, thread: false, init: true });
+    expect(out[6]).toEqual({
+      type: 'throttle', seq: 6, ts: '2027-01-15T08:00:01.000006000Z', ...common, pid: 4242, tid: 4242, vpid: 1, vtid: 1, ppid: 4200, comm: 'echo',
+      start: '2027-01-15T08:00:02.000000000Z', end: '2027-01-15T08:00:02.500000000Z', suppressed: 1234, rate_limit: 1000,
+      by_syscall: [{ syscall: 'getppid', nr: 110, count: 1000 }, { syscall: 'getpid', nr: 39, count: 200 }], other: 34,
+    });
   });
 
   it('decode-golden CLI prints the same records', () => {
     const main = new URL('../src/main.ts', import.meta.url).pathname;
     const text = execFileSync('node', ['--import', 'tsx', main, 'decode-golden', file, '--container', 'golden', '--init-pid', '4242'], { encoding: 'utf8' });
     const lines = text.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.length).toBe(5);
+    expect(lines.length).toBe(6);
     expect(lines[0].args.argv).toEqual(['echo', 'hello', 'world']);
   });
 });

@@ -54,6 +54,6 @@ describe('schema v1', () => {
       const r = TraceRecord.parse(JSON.parse(l));
       seen.add(r.type === 'process' ? `process:${r.event}` : r.type);
     }
-    expect([...seen].sort()).toEqual(['exit', 'gap', 'header', 'process:exec', 'process:exit', 'process:fork', 'syscall']);
+    expect([...seen].sort()).toEqual(['exit', 'gap', 'header', 'process:exec', 'process:exit', 'process:fork', 'syscall', 'throttle']);
   });
 });

@@ -48,6 +48,31 @@ describe('hash chain', () => {
   });
 });
 
+describe('throttle records', () => {
+  it('count as records; the sealed exit carries their suppressed sum as throttled, and verify checks it', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'rt-verify-')), 'out');
+    prepareOutDir(dir);
+    const w = JsonlWriter.open(dir, examples.header as unknown as HeaderRecord);
+    w.write({ ...examples.syscall, seq: 0 } as unknown as TraceRecord);
+    w.write({ ...examples.throttle, seq: 1, suppressed: 500 } as unknown as TraceRecord);
+    w.write({ ...examples.syscall, seq: 2 } as unknown as TraceRecord);
+    w.write({ ...examples.throttle, seq: 3, suppressed: 70 } as unknown as TraceRecord);
+    w.write({ ...examples.exit, records: 4, lost: 0 } as unknown as TraceRecord);
+    w.close();
+    expect(verifyFile(w.file)).toMatchObject({ ok: true, sealed: true });
+    const lines = readFileSync(w.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.at(-1)).toMatchObject({ type: 'exit', records: 4, lost: 0, throttled: 570 });
+    // an exit record that disagrees with the throttle records, chained correctly, is inconsistent
+    const bad = lines.slice(0, -1).map((l) => JSON.stringify(l));
+    const { chain: _c, ...exit } = lines.at(-1);
+    const body = JSON.stringify({ ...exit, throttled: 571 });
+    bad.push(sealLine(body, chainOf(lines.at(-2).chain, body)));
+    writeFileSync(w.file, bad.join('\n') + '\n');
+    expect(verifyFile(w.file)).toMatchObject({ ok: false });
+    expect(JSON.stringify(verifyFile(w.file))).toContain('571 throttled, the throttle records sum to 570');
+  });
+});
+
 describe('verify names the first bad line', () => {
   it('edited line', () => {
     const f = traceFile();
