@@ -175,7 +175,11 @@ export class TracedContainer {
       return;
     }
     if (rec === null) return; // a record kind newer than this decoder
-    this.seq.push(recordSeq(view, off), rec, this.now);
+    const seq = recordSeq(view, off);
+    // A continued file already has every number below resumeSeq (as a record or in a gap): the killed
+    // run wrote records whose consumer_pos it had not yet committed, so the ring hands them out again.
+    if (seq < this.resumeSeq) return;
+    this.seq.push(seq, rec, this.now);
   }
 
   private onOrdered(r: SequencedRecord): void {

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildHeader, tenantKey, TracedContainer, type ContainerDeps } from './container.js';
-import { RecordView, recordSeq } from './decode.js';
+import { RecordView } from './decode.js';
 import { Hdr } from './layout.js';
 import type { RecordSink } from './ringbuf.js';
 import { SpillHeader } from './schema.js';
@@ -46,9 +46,8 @@ export function readSpill(file: string): Spill {
   return { file, header: res.data, records: data.subarray(nl + 1) };
 }
 
-/** Hands the spilled records to the sink once, skipping numbers below `minSeq` (already in a continued file). */
+/** Hands the spilled records to the sink once (TracedContainer skips what a continued file already has). */
 export class SpillReader {
-  minSeq = 0;
   private done = false;
   constructor(private readonly records: Buffer) {}
 
@@ -61,10 +60,8 @@ export class SpillReader {
     for (let off = 0; off + Hdr.SIZE <= b.length; ) {
       const size = view.dv.getUint32(off + Hdr.size, true);
       if (size < Hdr.SIZE || off + size > b.length) break; // torn or foreign bytes: the decoder's bounds end here
-      if (recordSeq(view, off) >= this.minSeq) {
-        sink(view, off, size);
-        n++;
-      }
+      sink(view, off, size);
+      n++;
       off += (size + 7) & ~7;
     }
     return n;
@@ -139,7 +136,6 @@ export function importSpills(dirs: SpillDirs, deps: ContainerDeps, tracedLive: S
         openRing: () => ({ reader, close: () => {} }),
         slotCounters: () => counters,
       }, { source: h.kind === 'records' ? 'spill' : 'loss-marker', tailReason: 'no-consumer' });
-      reader.minSeq = c.resumeSeq;
       c.tick(now);
       if (!c.finish(now, true)) throw new Error(`could not write ${c.file}`);
       removeDurably(file);

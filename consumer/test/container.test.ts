@@ -103,6 +103,26 @@ describe('traced container', () => {
     expect(recs[4]).toMatchObject({ records: 2, lost: 2 });
   });
 
+  it('a restart whose ring hands out records the killed run already wrote (consumer_pos not committed) writes each number once', () => {
+    const s = setup();
+    s.ring.produce(syscallRecord({ nr: 0, seq: 0, pid: 100 }));
+    s.ring.produce(syscallRecord({ nr: 0, seq: 1, pid: 100 }));
+    s.c.tick(0);
+    s.c.stop(1);
+    const dir = s.c.file.replace(/\/box\.jsonl$/, '');
+    const ring2 = new FakeRing(1 << 16);
+    for (const seq of [1, 2]) ring2.produce(syscallRecord({ nr: 0, seq, pid: 100 }));
+    const c2 = new TracedContainer(state, {
+      outDir: dir, clock: BootClock.fixed(1_800_000_000), windowMs: 50, maxPending: 1000, validate: true,
+      openRing: () => ({ reader: ring2.reader(), close: () => {} }), slotCounters: () => ({ seq: 3, lost: 0 }), log: () => {},
+    });
+    c2.tick(0);
+    c2.finish(100);
+    const recs = s.read();
+    expect(recs.map((r) => (r.type === 'syscall' ? r.seq : r.type))).toEqual(['header', 0, 1, 2, 'exit']);
+    expect(recs[4]).toMatchObject({ records: 3, lost: 0 });
+  });
+
   it('skips malformed records with one log line', () => {
     const { c, ring, read, logs } = setup();
     const bad = syscallRecord({ nr: 0, seq: 0 });
