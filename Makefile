@@ -63,6 +63,11 @@ test-integration:
 .PHONY: test-clients
 test-clients: ; -@$(SUITE) "clients" test/clients/run.sh
 
+# deploy/ (systemd unit, Kubernetes manifests, containerd snippet, shipping configs) against the
+# real consumer, containerd and systemd-analyze (docs/DEPLOYMENT.md, "What was checked").
+.PHONY: test-docs
+test-docs: ; -@$(SUITE) "docs deploy" bats -t test/docs/deploy.bats
+
 # The dashboard in Debian's chromium against a real traced container.
 test-e2e:
 	@$(SUITE) "dashboard e2e" test/e2e/run.sh
