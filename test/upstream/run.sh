@@ -10,6 +10,12 @@
 # same invocation instead of comparing with the committed baseline. UPSTREAM_BATS_FILES="a.bats b.bats"
 # limits the bats suite to those files (with --baseline: merged into the existing baseline).
 #
+# Another base or tree (a rebase exercise, REBASE_PLAN.md): RT_SRC=<dir> takes the trees from
+# <dir>/runc and <dir>/runc-pristine and the binaries from <dir>/../bin (the layout runc/build.sh
+# makes for the same RT_SRC); UPSTREAM_BASELINE=<dir> reads (and with --baseline writes) the
+# baseline there, UPSTREAM_SKIP_LIST=<file> replaces the skip list, UPSTREAM_RESULTS=<dir> replaces
+# build/test-results. With UPSTREAM_RESULTS set the counts stay out of `make test`'s summary.
+#
 # Differential rule: a test that passes on pristine must pass on the fork, and the fork may fail no
 # test that is not in test/upstream/skip-list.txt (the tests that fail on pristine on this machine,
 # each with its reason). Skip-listed tests still run; their result counts as "skipped".
@@ -19,7 +25,8 @@ set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 export PATH=$PATH:/usr/local/go/bin
 here=$RT_ROOT/test/upstream
-skip_list=$here/skip-list.txt
+skip_list=${UPSTREAM_SKIP_LIST:-$here/skip-list.txt}
+baseline_dir=${UPSTREAM_BASELINE:-$here/baseline}
 
 mode=fork
 case ${1:-} in
@@ -55,8 +62,9 @@ if [[ $mode == inner-bats ]]; then
 	exit 0
 fi
 
-src=$RT_ROOT/build/src
-results=$RT_ROOT/build/test-results
+src=${RT_SRC:-$RT_ROOT/build/src}
+bin=$(dirname "$src")/bin
+results=${UPSTREAM_RESULTS:-$RT_ROOT/build/test-results}
 images=$("$here/images.sh")
 eval "$images"
 
@@ -103,8 +111,8 @@ run_bats() { # TREE RUNC OUT
 		ln "$2" "$bindir/runc"
 	else
 		cp "$2" "$bindir/runc"
-		ln "$RT_ROOT"/build/bin/* "$bindir/real/"
-		ln "$RT_ROOT/build/bin/runc-trace" "$bindir/real/runc"
+		ln "$bin"/* "$bindir/real/"
+		ln "$bin/runc-trace" "$bindir/real/runc"
 		export RUNC_TRACE_BIN=$bindir/real/runc
 	fi
 	RUNC=$bindir/runc script -q -e -c "$(printf '%q ' "$here/run.sh" --inner-bats "$tree" "$out" "$out.log")" /dev/null </dev/null
@@ -140,7 +148,7 @@ run_suite() { # SUITE LABEL TREE RUNC -> writes $results/upstream-LABEL/SUITE{.r
 if [[ $mode == pristine || $mode == baseline ]]; then
 	rc=0
 	for s in $suites; do
-		run_suite "$s" pristine "$src/runc-pristine" "$RT_ROOT/build/bin/runc-pristine"
+		run_suite "$s" pristine "$src/runc-pristine" "$bin/runc-pristine"
 		r=$results/upstream-pristine
 		unlisted=$(grep '^fail ' "$r/$s.txt" | cut -d' ' -f2- || true)
 		if [[ -n $unlisted ]]; then
@@ -150,10 +158,10 @@ if [[ $mode == pristine || $mode == baseline ]]; then
 			rc=1
 		fi
 		if [[ $mode == baseline ]]; then
-			mkdir -p "$here/baseline"
-			if [[ $s == bats && -n ${UPSTREAM_BATS_FILES:-} && -f $here/baseline/bats.txt ]]; then
+			mkdir -p "$baseline_dir"
+			if [[ $s == bats && -n ${UPSTREAM_BATS_FILES:-} && -f $baseline_dir/bats.txt ]]; then
 				# Partial re-run: keep the other files' results from the existing baseline.
-				grep -v '^#' "$here/baseline/bats.txt" | grep -v -F -f <(for f in $UPSTREAM_BATS_FILES; do echo " bats:$f:"; done) |
+				grep -v '^#' "$baseline_dir/bats.txt" | grep -v -F -f <(for f in $UPSTREAM_BATS_FILES; do echo " bats:$f:"; done) |
 					cat - "$r/bats.raw.txt" | sort -k2 >"$r/bats.merged.txt"
 				cp "$r/bats.merged.txt" "$r/bats.raw.txt"
 				apply_skip_list "$r/bats.raw.txt" "$r/bats.txt"
@@ -163,15 +171,15 @@ if [[ $mode == pristine || $mode == baseline ]]; then
 				echo "# duration: $(cat "$r/$s.seconds")s${UPSTREAM_BATS_FILES:+ (partial re-run of $UPSTREAM_BATS_FILES)}; with skip list: $(count "$r/$s.txt")"
 				echo "# raw results (skip-listed failures still say fail here):"
 				cat "$r/$s.raw.txt"
-			} >"$here/baseline/$s.txt"
-			rt_log "wrote test/upstream/baseline/$s.txt"
+			} >"$baseline_dir/$s.txt"
+			rt_log "wrote ${baseline_dir#"$RT_ROOT"/}/$s.txt"
 		fi
 	done
 	exit $rc
 fi
 
 # --- fork: run, then compare with pristine (live or baseline) --------------------------------------
-runc_under_test=${RUNC_UNDER_TEST:-$RT_ROOT/build/bin/runc-trace}
+runc_under_test=${RUNC_UNDER_TEST:-$bin/runc-trace}
 [[ -x $runc_under_test ]] || rt_die "$runc_under_test is not executable; run 'make build' first"
 label=fork
 [[ -n ${RUNC_UNDER_TEST:-} ]] && label=$(basename "$RUNC_UNDER_TEST")
@@ -180,12 +188,12 @@ for s in $suites; do
 	run_suite "$s" "$label" "$src/runc" "$runc_under_test"
 	mine=$results/upstream-$label/$s.txt
 	if [[ ${UPSTREAM_PRISTINE:-baseline} == live ]]; then
-		run_suite "$s" pristine "$src/runc-pristine" "$RT_ROOT/build/bin/runc-pristine"
+		run_suite "$s" pristine "$src/runc-pristine" "$bin/runc-pristine"
 		ref=$results/upstream-pristine/$s.txt
 	else
 		ref=$results/upstream-$label/$s.baseline.txt
-		[[ -f $here/baseline/$s.txt ]] || rt_die "no test/upstream/baseline/$s.txt; run 'make upstream-baseline'"
-		grep -v '^#' "$here/baseline/$s.txt" >"$ref.tmp"
+		[[ -f $baseline_dir/$s.txt ]] || rt_die "no ${baseline_dir#"$RT_ROOT"/}/$s.txt; run 'make upstream-baseline'"
+		grep -v '^#' "$baseline_dir/$s.txt" >"$ref.tmp"
 		apply_skip_list "$ref.tmp" "$ref"; rm -f "$ref.tmp"
 	fi
 	# Differential rule: anything failing that is not skip-listed fails, and so does anything pristine
@@ -203,6 +211,7 @@ for s in $suites; do
 	fi
 	[[ $label == fork ]] && name="upstream $s" || name="upstream $s ($label)"
 	echo "$name: $(count "$mine.final") (pristine: $(count "$ref"))"
-	"$RT_ROOT/scripts/summary.sh" add "$name" $(awk '{ n[$1]++ } END { print n["pass"]+0, n["fail"]+0, n["skip"]+0 }' "$mine.final")
+	[[ -n ${UPSTREAM_RESULTS:-} ]] ||
+		"$RT_ROOT/scripts/summary.sh" add "$name" $(awk '{ n[$1]++ } END { print n["pass"]+0, n["fail"]+0, n["skip"]+0 }' "$mine.final")
 done
 exit $rc
