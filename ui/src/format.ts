@@ -45,6 +45,9 @@ export function summary(r: Row): string {
       return r.signal !== null ? `killed by ${r.signal}${r.core_dumped ? ' (core)' : ''}` : `exit code ${r.exit_code}${r.thread ? ' (thread)' : ''}`;
     case 'gap':
       return `LOST ${r.lost} record(s): seq ${r.seq_from}–${r.seq_to} (${r.reason})`;
+    case 'throttle':
+      return `THROTTLED ${r.suppressed} syscall record(s) over ${r.rate_limit}/s: ` +
+        r.by_syscall.map((e) => `${e.syscall}×${e.count}`).concat(Number(r.other) > 0 ? [`other×${r.other}`] : []).join(', ');
     case 'drop':
       return `NOT RECEIVED ${r.dropped} record(s) (${r.reason})`;
     case 'exit':
