@@ -39,6 +39,7 @@ test: build
 	-@$(MAKE) --no-print-directory test-integration
 	-@$(MAKE) --no-print-directory test-clients
 	-@$(MAKE) --no-print-directory test-e2e
+	-@$(MAKE) --no-print-directory test-walkthrough
 	-@$(MAKE) --no-print-directory test-demo
 	-@$(MAKE) --no-print-directory test-upstream
 	-@if [ -x $(BIN)/runc-trace-bpf ]; then $(MAKE) --no-print-directory test-upstream-traced; \
@@ -71,6 +72,10 @@ test-docs: ; -@$(SUITE) "docs deploy" bats -t test/docs/deploy.bats
 # The dashboard in Debian's chromium against a real traced container.
 test-e2e:
 	@$(SUITE) "dashboard e2e" test/e2e/run.sh
+
+# The README's "Walkthrough: a traced nginx", run exactly as written (debootstraps nginx once, cached).
+.PHONY: test-walkthrough
+test-walkthrough: ; -@$(SUITE) "walkthrough" test/walkthrough/run.sh
 
 # Hostile containers and faults with the long settings (50 concurrent containers, longer floods).
 soak: build
