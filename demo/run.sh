@@ -46,9 +46,10 @@ fi
 
 # From here on a failure (or ^C) takes down what this run started, and only that.
 done_ok=0
+log_shown=0
 cleanup() {
 	((done_ok)) && return
-	if [[ -s $demo/consumer.log ]]; then
+	if ((!log_shown)) && [[ -s $demo/consumer.log ]]; then
 		echo "demo: consumer log (last 20 lines):" >&2
 		tail -n 20 "$demo/consumer.log" | sed 's/^/  /' >&2
 	fi
@@ -56,7 +57,7 @@ cleanup() {
 	"$root/demo/stop.sh" --quiet || true
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo "demo: interrupted" >&2; exit 130' INT TERM
 
 rm -rf "$demo/bundles" "$demo/rootfs"
 mkdir -p "$demo"
@@ -70,6 +71,9 @@ mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
 token=${RUNC_TRACE_TOKEN:-$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')}
 (umask 077 && printf '%s\n' "$token" >"$demo/token")
 echo "demo: starting runc-trace-consumer --out ${out#"$root"/} --listen $listen"
+# Created here, not by the background job's redirection, which may not have happened yet when the
+# loop below first reads it.
+: >"$demo/consumer.log"
 # Own session and no inherited descriptors: it outlives this script (DEMO_KEEP=1) without holding
 # the caller's terminal or pipes open. The token goes by environment, not argv (ps shows argv).
 RUNC_TRACE_TOKEN=$token setsid "$bin/runc-trace-consumer" --out "$out" --listen "$listen" \
@@ -82,6 +86,8 @@ for _ in $(seq 100); do
 		# e.g. "another runc-trace-consumer is running (it holds /run/runc-trace/consumer.lock)"
 		echo "demo: runc-trace-consumer exited at start:" >&2
 		sed 's/^/  /' "$demo/consumer.log" >&2
+		! grep -q EADDRINUSE "$demo/consumer.log" || echo "demo: $listen is taken; choose another with DEMO_LISTEN=127.0.0.1:PORT" >&2
+		log_shown=1
 		exit 1
 	fi
 	url=$(sed -n 's/^dashboard: //p' "$demo/consumer.log")
@@ -89,7 +95,7 @@ for _ in $(seq 100); do
 	url=
 	sleep 0.1
 done
-[[ -n $url ]] || { echo "demo: the dashboard did not answer within 10s; consumer log:" >&2; sed 's/^/  /' "$demo/consumer.log" >&2; exit 1; }
+[[ -n $url ]] || rt_die "the dashboard did not answer within 10s"
 echo "$url" >"$demo/url"
 
 # --- containers ----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ fi
 
 # The consumer, only if the recorded pid is still that consumer (a reused pid is someone else).
 if pid=$(cat "$demo/consumer.pid" 2>/dev/null); then
-	if [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "consumer/dist/main.js --out $demo/out"; then
+	if [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "consumer/dist/main.js --out $demo/out"; then
 		kill -TERM "$pid"
 		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		if kill -0 "$pid" 2>/dev/null; then

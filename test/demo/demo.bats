@@ -148,3 +148,16 @@ teardown_file() {
 	[[ $output == *"DEMO_KEEP: expected 0 or 1, got 'yes'"* ]]
 	no_demo_left
 }
+
+@test "a bad DEMO_LISTEN or a short RUNC_TRACE_TOKEN is refused naming the input, leaving nothing" {
+	DEMO_LISTEN=nonsense run demo
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *'--listen: expected HOST:PORT, got "nonsense"'* ]]
+	no_demo_left
+	RUNC_TRACE_TOKEN=short run demo
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"dashboard token: at least 16 characters"* ]]
+	no_demo_left
+}
