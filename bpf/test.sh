@@ -92,6 +92,7 @@ cleanup() {
 	done
 	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
 	rm -f "$RUNC_TRACE_BPF_RUN_DIR/lock"
+	rm -rf "$RUNC_TRACE_BPF_RUN_DIR/spill" "$RUNC_TRACE_BPF_RUN_DIR/lost"	# disarm's spills (no consumer here)
 	rmdir "$RUN_DIR" "$RUNC_TRACE_BPF_RUN_DIR" 2>/dev/null
 }
 trap cleanup EXIT
@@ -421,6 +422,19 @@ check "tasks of the previous tenant are ignored" bash -c "grep -q 'new-tenant' $
 # ---- disarm and gc ---------------------------------------------------------------------------------
 "$HELPER" disarm --id t-lost
 check "disarm of one container keeps the others" bash -c "[ -e $PIN_DIR/link_sys_exit ] && [ ! -e $PIN_DIR/containers/t-lost ] && [ ! -e $RUN_DIR/t-lost.json ]"
+check "disarm with no consumer spills the ring's unread records, the state file and the slot counters (0600 in 0700)" python3 -c '
+import glob, json, os, sys
+d = sys.argv[1]
+f = glob.glob(d + "/t-lost.*.spill")
+assert len(f) == 1, os.listdir(d)
+assert os.stat(d).st_mode & 0o777 == 0o700 and os.stat(f[0]).st_mode & 0o777 == 0o600
+data = open(f[0], "rb").read()
+h = json.loads(data[:data.index(b"\n")])
+assert h["kind"] == "records" and h["state"]["id"] == "t-lost" and not h["consumer_attached"], h
+assert h["seq"] > 0 and h["lost"] > 0, h
+rest = data[data.index(b"\n") + 1:]
+assert len(rest) % 8 == 0 and len(rest) <= h["state"]["ringbuf_size"], len(rest)
+' "$RUNC_TRACE_BPF_RUN_DIR/spill"
 check "disarm of an unknown id succeeds quietly" bash -c "[ -z \"\$($HELPER disarm --id t-never-armed 2>&1)\" ]"
 check "disarm with a bad id fails" bash -c "! $HELPER disarm --id ../x"
 # gc: the t-ns container's processes are gone; remove its cgroups

@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# A container whose whole life falls into a time when no consumer reads its ring:
+# runc delete (runc-trace-bpf disarm) spills what the ring holds, or writes a loss
+# marker when even that fails, and the next consumer writes the container's file
+# from it. Nothing is lost silently, and delete never fails for it.
+
+load helpers
+
+SPILL_DIR=/var/lib/runc-trace/spill
+LOST_DIR=$STATE_DIR/lost
+
+teardown() {
+	stop_consumer
+	rm -f "$BATS_FILE_TMPDIR/consumer.pid"
+	cleanup_ours
+	if mountpoint -q "$SPILL_DIR"; then
+		rm -f "$SPILL_DIR"/${ID_PREFIX}-* "$SPILL_DIR/.fill"
+		umount "$SPILL_DIR"
+	fi
+	rm -f "$LOST_DIR"/${ID_PREFIX}-*
+}
+
+# wait_no_consumer: these tests are about containers no consumer reads; wait
+# (up to 10 min) while another test's consumer holds the host-wide lock.
+wait_no_consumer() {
+	local deadline=$((SECONDS + 600))
+	mkdir -p "$STATE_DIR"
+	until flock -n "$STATE_DIR/consumer.lock" true; do
+		[ $SECONDS -lt $deadline ] || { echo "a consumer kept running for 10 min" >&2; return 1; }
+		sleep 2
+	done
+}
+
+wait_stopped() {
+	for _ in $(seq 300); do [ "$(runc state "$1" | jq -r .status)" = stopped ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# ours DIR: this run's spill files and loss markers in DIR
+ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
+
+@test "created, run and deleted while no consumer runs: the next consumer writes the whole trace from the spill" {
+	id=${ID_PREFIX}-gone
+	wait_no_consumer
+	make_bundle gone "$TRACED" /bin/workload exit 3
+	# runc run deletes the container when it exits: that is the disarm
+	run runc run -b "$BUNDLE" "$id"
+	[ "$status" -eq 3 ]
+	assert_gone "$id"
+	spill=$SPILL_DIR/$(ours "$SPILL_DIR" | grep "^$id\.[0-9]*\.[0-9]*\.spill$")
+	[ "$(stat -c %a "$SPILL_DIR")" = 700 ] && [ "$(stat -c %a "$spill")" = 600 ]
+	head -n 1 "$spill" | jq -e --arg id "$id" '.kind == "records" and .consumer_attached == false and .state.id == $id and .seq > 0'
+	seq=$(head -n 1 "$spill" | jq .seq)
+	echo "spill: $(stat -c %s "$spill") bytes, seq $seq" >&3
+	[ ! -e "$OUT/$id.jsonl" ]
+	start_consumer
+	wait_trace "$id"
+	verify "$OUT/$id.jsonl"
+	head -n 1 "$OUT/$id.jsonl" | jq -e --arg id "$id" '.type == "header" and .container == $id'
+	records "$id" '.phase == "workload"' | head -n 1 | jq -e '.syscall == "execve" and .args.argv == ["/bin/workload", "exit", "3"]'
+	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.type == "exit" and .source == "spill" and .status == 3 and .lost == 0 and .records == $seq'
+	seq_accounted "$OUT/$id.jsonl" "$seq"
+	# removed only after the JSONL was written and fsync'd
+	[ -z "$(ours "$SPILL_DIR")" ]
+	grep -q "$id: imported spill" "$BATS_FILE_TMPDIR/consumer.log"
+}
+
+@test "deleted while the consumer reads its ring: no spill, one file, no source field" {
+	id=${ID_PREFIX}-live
+	start_consumer
+	make_bundle live "$TRACED" /bin/workload exit 0
+	runc run -b "$BUNDLE" "$id"
+	wait_trace "$id"
+	sleep 1 # a scan or two: a duplicate spill would be imported (or dropped) by now
+	tail -n 1 "$OUT/$id.jsonl" | jq -e 'has("source") | not'
+	[ -z "$(ours "$SPILL_DIR")" ]
+	[ "$(ls "$OUT" | grep -c "^$id\.")" -eq 1 ]
+	verify "$OUT/$id.jsonl"
+}
+
+@test "consumer killed (SIGKILL) while the container runs, container deleted before a restart: the file is continued from the spill" {
+	id=${ID_PREFIX}-cont
+	start_consumer
+	make_bundle cont "$TRACED" /bin/sh -c '/bin/workload spin 2000; while [ ! -e /tmp/go ]; do usleep 20000; done; /bin/workload spin 3000'
+	runc run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	for _ in $(seq 100); do [ "$(grep -c '"getppid"' "$OUT/$id.jsonl" 2>/dev/null)" -ge 2000 ] && break; sleep 0.1; done
+	kill -KILL "$(consumer_pid)"
+	wait "$(consumer_pid)" 2>/dev/null || true
+	touch "$BUNDLE/rootfs/tmp/go"
+	wait_stopped "$id"
+	runc delete "$id"
+	spill=$SPILL_DIR/$(ours "$SPILL_DIR" | grep "^$id\.")
+	seq=$(head -n 1 "$spill" | jq .seq)
+	start_consumer
+	wait_trace "$id"
+	grep "$id: continuing" "$BATS_FILE_TMPDIR/consumer.log"
+	[ ! -e "$OUT/$id.1.jsonl" ]
+	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.source == "spill" and .status == 0 and .records + .lost == $seq'
+	[ "$(records "$id" '.type == "syscall" and .syscall == "getppid"' | wc -l)" -ge 5000 ]
+	[ "$(records "$id" '.type == "gap" and .reason != "consumer-restart"' | wc -l)" -eq 0 ]
+	seq_accounted "$OUT/$id.jsonl" "$seq"
+	verify "$OUT/$id.jsonl"
+	[ -z "$(ours "$SPILL_DIR")" ]
+}
+
+@test "the spill does not fit on its disk: delete succeeds, a loss marker records the loss, the consumer writes it as a no-consumer gap" {
+	id=${ID_PREFIX}-full
+	wait_no_consumer
+	mkdir -p -m 0700 "$SPILL_DIR"
+	mount -t tmpfs -o size=64k,mode=0700 tmpfs "$SPILL_DIR"
+	# ~20000 records (~3 MB) cannot fit in 64 KiB; the marker (one line) can.
+	make_bundle full "$TRACED" /bin/workload spin 20000
+	runc run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	wait_stopped "$id"
+	run runc delete "$id"
+	[ "$status" -eq 0 ]
+	assert_gone "$id"
+	ls -la "$SPILL_DIR" >&3
+	[ -z "$(ours "$SPILL_DIR" | grep -v '\.lost$')" ]
+	marker=$SPILL_DIR/$(ours "$SPILL_DIR" | grep "^$id\..*\.lost$")
+	head -n 1 "$marker" | jq -e '.kind == "loss" and .error == "No space left on device"'
+	seq=$(head -n 1 "$marker" | jq .seq)
+	echo "loss marker: $(stat -c %s "$marker") bytes, seq $seq" >&3
+	start_consumer
+	wait_trace "$id"
+	records "$id" '.type == "gap"' | jq -e --argjson seq "$seq" '.seq_from == 0 and .seq_to == $seq - 1 and .reason == "no-consumer"'
+	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.source == "loss-marker" and .records == 0 and .lost == $seq and .lost_by_reason["no-consumer"] == $seq'
+	verify "$OUT/$id.jsonl"
+	[ -z "$(ours "$SPILL_DIR")" ]
+}
+
+@test "the spill disk is full to the last byte: the loss marker goes to the run directory" {
+	id=${ID_PREFIX}-full0
+	wait_no_consumer
+	mkdir -p -m 0700 "$SPILL_DIR"
+	mount -t tmpfs -o size=64k,mode=0700 tmpfs "$SPILL_DIR"
+	dd if=/dev/zero of="$SPILL_DIR/.fill" bs=4k 2>/dev/null || true
+	make_bundle full0 "$TRACED" /bin/workload exit 0
+	runc run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	wait_stopped "$id"
+	run runc delete "$id"
+	[ "$status" -eq 0 ]
+	assert_gone "$id"
+	[ -z "$(ours "$SPILL_DIR")" ]
+	marker=$LOST_DIR/$(ours "$LOST_DIR" | grep "^$id\..*\.lost$")
+	[ "$(stat -c %a "$LOST_DIR")" = 700 ] && [ "$(stat -c %a "$marker")" = 600 ]
+	seq=$(head -n 1 "$marker" | jq .seq)
+	start_consumer
+	wait_trace "$id"
+	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.source == "loss-marker" and .lost_by_reason["no-consumer"] == $seq'
+	verify "$OUT/$id.jsonl"
+	[ -z "$(ours "$LOST_DIR")" ]
+}
