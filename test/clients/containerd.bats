@@ -99,7 +99,10 @@ assert_no_shims() {
 }
 
 @test "ctr: a detached traced task, killed, then deleted by the client, leaves no tracer state" {
-	crun -d --annotation io.trace.enabled=true "$IMAGE" ctr-detached /bin/workload spin 2000000000
+	# busybox sleep, single-threaded: a SIGKILLed multi-threaded init (the Go
+	# workload) gets a wrong exit record with plain runc-trace too, which is
+	# not the client's doing (see docs/CLIENTS.md).
+	crun -d --annotation io.trace.enabled=true "$IMAGE" ctr-detached /bin/sleep 86399
 	# The task runs: the tracer is armed and the consumer has the file open.
 	for _ in $(seq 50); do [ -s "$OUT/ctr-detached.jsonl" ] && break; sleep 0.1; done
 	[ "$(c task ls | awk '$1 == "ctr-detached" { print $3 }')" = RUNNING ]
@@ -110,12 +113,13 @@ assert_no_shims() {
 	c container rm ctr-detached
 	wait_trace ctr-detached
 	records ctr-detached '.phase == "workload"' | head -n 1 |
-		jq -e '.syscall == "execve" and .args.argv == ["/bin/workload","spin","2000000000"]'
-	tail -n 1 "$OUT/ctr-detached.jsonl" | jq -e '.type == "exit" and .status == null and .signal == "SIGKILL"'
+		jq -e '.syscall == "execve" and .args.argv == ["/bin/sleep","86399"]'
+	tail -n 1 "$OUT/ctr-detached.jsonl" | jq -ce '.type == "exit" and .status == null and .signal == "SIGKILL"' ||
+		{ tail -n 3 "$OUT/ctr-detached.jsonl" >&2; cat "$BATS_FILE_TMPDIR/consumer.log" >&2; return 1; }
 	"$CONSUMER" verify "$OUT/ctr-detached.jsonl"
 	assert_no_tracer_state
 	assert_no_shims
-	assert_no_processes "workload spin 2000000000"
+	assert_no_processes "sleep 86399"
 }
 
 @test "ctr: an untraced container run the same way leaves no trace file" {
