@@ -115,7 +115,7 @@ async function run(opts: Options): Promise<void> {
   const clock = new BootClock(sampleClocks);
   let slots: SlotsMap | null = null;
   const slotsPath = path.join(opts.bpffs, 'slots');
-  const slotCounters: ContainerDeps['slotCounters'] = (s) => {
+  const lookupSlot = (s: ContainerState): ReturnType<SlotsMap['lookup']> => {
     if (slots === null) {
       try {
         slots = SlotsMap.open(slotsPath);
@@ -128,6 +128,16 @@ async function run(opts: Options): Promise<void> {
     } catch {
       return null;
     }
+  };
+  const slotCounters: ContainerDeps['slotCounters'] = (s) => {
+    const hit = lookupSlot(s);
+    if (hit !== null) return hit;
+    // Our fd may name a map that is no longer pinned: disarming the last container unloads
+    // everything and the next arm pins a new `slots`. Reading the old one would leave every
+    // later container without counters (its gaps unaccounted). Reopen and look again.
+    (slots as SlotsMap | null)?.close();
+    slots = null;
+    return lookupSlot(s);
   };
   const deps: ContainerDeps = {
     outDir: opts.out,
