@@ -28,7 +28,7 @@ SPIN=$([ "$SOAK" = 1 ] && echo 5000000 || echo 1000000)
 	vb=$BUNDLE
 	kill -STOP "$(consumer_pid)"
 	runc run -d -b "$fb" "$flood" </dev/null >/dev/null 2>&1
-	# Detached: a container deleted while no consumer runs leaves no trace at all (RELIABILITY.md).
+	# Detached: deleted now, with the consumer stopped, they would be imported from a spill (spill.bats), not read live.
 	runc run -d -b "$vb" "$victim" </dev/null >/dev/null 2>&1
 	for id in "$flood" "$victim"; do
 		for _ in $(seq 300); do [ "$(runc state "$id" | jq -r .status)" = stopped ] && break; sleep 0.1; done
@@ -72,6 +72,13 @@ SPIN=$([ "$SOAK" = 1 ] && echo 5000000 || echo 1000000)
 	echo "k9: kernel seq=$seq lost=$lost; gaps: $(records "$id" '.type == "gap"' | jq -r .reason | sort | uniq -c | paste -sd' ')" >&3
 	seq_accounted "$OUT/$id.jsonl" "$seq"
 	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.records + .lost == $seq'
+	# The restarted consumer continued the file (no rotation) and labelled the gap where it resumed
+	# (what the killed one had drained but not written) consumer-restart; no gap is unexplained.
+	[ ! -e "$OUT/$id.1.jsonl" ]
+	resumed=$(grep -o "$id: continuing .* after seq [0-9]*" "$BATS_FILE_TMPDIR/consumer.log" | tail -n 1 | grep -o '[0-9]*$')
+	[ -n "$resumed" ]
+	records "$id" ".type == \"gap\" and .seq_from == $((resumed + 1))" | jq -s -e 'all(.reason == "consumer-restart")'
+	[ "$(records "$id" '.type == "gap" and .reason == "unaccounted"' | wc -l)" -eq 0 ]
 	# The chain continues across the restart: the whole file verifies.
 	verify "$OUT/$id.jsonl"
 	assert_gone "$id"
