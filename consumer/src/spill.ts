@@ -43,6 +43,11 @@ export function readSpill(file: string): Spill {
   if (!res.success) {
     throw new Error(`${file}: not a spill file: ${res.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
+  // The id becomes a file name under --out: the helper only arms ids like runc's.
+  const id = res.data.state.id;
+  if (!/^[A-Za-z0-9_.+-]+$/.test(id) || id === '.' || id === '..' || id.length > 1024) {
+    throw new Error(`${file}: not a spill file: container id ${JSON.stringify(id)} is not a valid id`);
+  }
   return { file, header: res.data, records: data.subarray(nl + 1) };
 }
 

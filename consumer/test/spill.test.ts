@@ -88,5 +88,8 @@ describe('spill import', () => {
     expect(readdirSync(dirs.spillDir)).toEqual(['bad.1.1.spill']);
     expect(logs.filter((m) => m.includes('bad.1.1.spill'))).toHaveLength(1);
     expect(() => readSpill(join(dirs.spillDir, 'bad.1.1.spill'))).toThrow(/bad\.1\.1\.spill: not a spill file/);
+    const evil = join(dirs.spillDir, 'evil.spill');
+    writeFileSync(evil, JSON.stringify({ ...JSON.parse(line), state: { ...state, id: '../../etc/x' } }) + '\n');
+    expect(() => readSpill(evil)).toThrow(/evil\.spill: not a spill file: container id "\.\.\/\.\.\/etc\/x"/);
   });
 });
