@@ -6,6 +6,8 @@
 # check.sh NAME at that point, while nginx and the consumer still run. Nothing else is added to or
 # changed in the blocks. Root, after `make build`; a cold run debootstraps the rootfs (~40 s).
 # Prints TAP and "N passed, N failed" last. Screenshot: test/artifacts/walkthrough.png.
+# RT_WT_README=FILE runs FILE's walkthrough instead (to see a broken one fail and be cleaned up);
+# KEEP=1 keeps the scratch dir (script, log, the trace as each check saw it).
 set -euo pipefail
 started=$(date +%s)
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -71,8 +73,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+readme=${RT_WT_README:-README.md}
+[ -f "$readme" ] || fail_setup "$readme: no such file"
 script=$scratch/walkthrough.sh
-awk -v readme=README.md '
+awk -v readme="$readme" '
 	/^<!-- walkthrough:begin -->$/ { inside = 1; begins++; next }
 	/^<!-- walkthrough:end -->$/ { inside = 0; ends++; next }
 	!inside { next }
@@ -84,20 +88,20 @@ awk -v readme=README.md '
 		if (begins != 1 || ends != 1) { printf "%s: want one <!-- walkthrough:begin --> and one <!-- walkthrough:end -->, found %d and %d\n", readme, begins, ends > "/dev/stderr"; exit 1 }
 		if (block) { print readme ": unterminated ```sh block in the walkthrough" > "/dev/stderr"; exit 1 }
 		if (n == 0) { print readme ": no ```sh block in the walkthrough section" > "/dev/stderr"; exit 1 }
-	}' README.md >"$script" || fail_setup "README.md: walkthrough section unusable (see above)"
+	}' "$readme" >"$script" || fail_setup "$readme: walkthrough section unusable (see above)"
 blocks=$(grep -c '^# README.md line' "$script")
 # The filters the README tells readers to set; the dashboard check applies exactly those.
-prose=$(awk '/^<!-- walkthrough:begin -->$/,/^<!-- walkthrough:end -->$/' README.md | tr '\n' ' ')
+prose=$(awk '/^<!-- walkthrough:begin -->$/,/^<!-- walkthrough:end -->$/' "$readme" | tr '\n' ' ')
 filter=$(grep -oE 'type `[^`]+` into the syscall filter' <<<"$prose" | head -1 | cut -d'`' -f2) ||
-	fail_setup "README.md: the walkthrough no longer says which syscalls to 'type \`...\` into the syscall filter'"
+	fail_setup "$readme: the walkthrough no longer says which syscalls to 'type \`...\` into the syscall filter'"
 phase=$(grep -oE 'set the phase to `[a-z]+`' <<<"$prose" | head -1 | cut -d'`' -f2) ||
-	fail_setup "README.md: the walkthrough no longer says to 'set the phase to \`...\`'"
+	fail_setup "$readme: the walkthrough no longer says to 'set the phase to \`...\`'"
 expected_checks=(requests dashboard export)
 for c in dashboard export; do
-	grep -q "\"\$RT_WT_CHECK\" $c " "$script" || fail_setup "README.md: walkthrough lacks <!-- walkthrough:check $c -->"
+	grep -q "\"\$RT_WT_CHECK\" $c " "$script" || fail_setup "$readme: walkthrough lacks <!-- walkthrough:check $c -->"
 done
 
-echo "test/walkthrough: running $blocks blocks of README.md's walkthrough (filter: $filter, phase $phase)"
+echo "test/walkthrough: running $blocks blocks of $readme's walkthrough (filter: $filter, phase $phase)"
 : >"$scratch/results"
 echo 0 >"$scratch/progress"
 t0=$(date +%s%N)
@@ -116,7 +120,13 @@ done_blocks=$(cat "$scratch/progress")
 # ---- results -------------------------------------------------------------------------------------
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok $((passed + failed)) - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok $((passed + failed)) - $1"; shift; printf '#   %s\n' "$@"; }
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok $((passed + failed)) - $1"
+	shift
+	local why
+	for why in "$@"; do if [ -n "$why" ]; then printf '#   %s\n' "$why"; fi; done
+}
 
 echo "1..$((${#expected_checks[@]} + 2))"
 if ((rc == 0 && done_blocks == blocks)); then
@@ -124,7 +134,7 @@ if ((rc == 0 && done_blocks == blocks)); then
 	tail -n 25 "$scratch/log" | sed 's/^/# /'
 else
 	line=$(grep "^# README.md line .*: block $((done_blocks + 1))\$" "$script" | cut -d' ' -f4 | tr -d :)
-	not_ok "README walkthrough: block $((done_blocks + 1)) of $blocks (README.md line ${line:-?}) failed, status $rc" \
+	not_ok "README walkthrough: block $((done_blocks + 1)) of $blocks ($readme line ${line:-?}) failed, status $rc" \
 		"output of the walkthrough:"
 	sed 's/^/#   | /' "$scratch/log"
 fi
