@@ -41,6 +41,7 @@ test: build
 	-@$(MAKE) --no-print-directory test-e2e
 	-@$(MAKE) --no-print-directory test-walkthrough
 	-@$(MAKE) --no-print-directory test-demo
+	-@$(MAKE) --no-print-directory test-docs
 	-@$(MAKE) --no-print-directory test-upstream
 	-@if [ -x $(BIN)/runc-trace-bpf ]; then $(MAKE) --no-print-directory test-upstream-traced; \
 	else echo "==> $(BIN)/runc-trace-bpf absent: test-upstream-traced not run"; fi

@@ -59,12 +59,31 @@ assert_no_processes() {
 
 # remove_cgroup NAME: remove the cgroup NAME (and its children) that a client
 # created as a parent in every hierarchy; on this hybrid host that is each v1
-# controller plus the v2 tree at /sys/fs/cgroup/unified.
+# controller plus the v2 tree at /sys/fs/cgroup/unified. conmon also makes
+# plain directories (with a "tasks" file) for v1 controllers this host does
+# not mount, e.g. /sys/fs/cgroup/hugetlb on the tmpfs: those go with rm.
 remove_cgroup() {
 	local d
 	for d in /sys/fs/cgroup/*/"$1"; do
 		[ -d "$d" ] || continue
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null ||
-			echo "cgroup $d not removed: $(find "$d" -name cgroup.procs -exec cat {} + | paste -sd' ')" >&2
+		if mountpoint -q "$(dirname "$d")"; then
+			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null ||
+				echo "cgroup $d not removed: $(find "$d" -name cgroup.procs -exec cat {} + | paste -sd' ')" >&2
+		else
+			rm -rf "$d"
+		fi
+	done
+}
+
+# cgroup_roots: the entries of /sys/fs/cgroup, to compare before and after.
+cgroup_roots() { ls /sys/fs/cgroup | paste -sd' '; }
+
+# remove_new_cgroup_roots BEFORE: remove the empty plain directories (not
+# mounted hierarchies) that appeared in /sys/fs/cgroup since cgroup_roots
+# printed BEFORE: conmon's stand-ins for unmounted controllers.
+remove_new_cgroup_roots() {
+	local d
+	for d in /sys/fs/cgroup/*; do
+		[[ " $1 " == *" $(basename "$d") "* ]] || mountpoint -q "$d" || rmdir "$d" 2>/dev/null || true
 	done
 }

@@ -47,6 +47,7 @@ setup_file() {
 	# containers/image keeps its blob-info cache in /var/lib/containers/cache
 	# for root whatever the configuration says; remove it if we created it.
 	export HAD_VAR_LIB_CONTAINERS=$([ -e /var/lib/containers ] && echo 1 || echo 0)
+	export CGROUP_ROOTS=$(cgroup_roots)
 
 	rootfs_tar "$P/rootfs.tar"
 	podman import -q --change "ENTRYPOINT $IMAGE_ENTRYPOINT" --change "CMD $IMAGE_CMD" \
@@ -59,6 +60,7 @@ teardown_file() {
 	podman rmi -af >/dev/null 2>&1 || true
 	stop_consumer
 	remove_cgroup "$CGROUP_PARENT"
+	remove_new_cgroup_roots "$CGROUP_ROOTS"
 	[ "$HAD_VAR_LIB_CONTAINERS" = 1 ] || rm -rf /var/lib/containers
 	# Overlay mounts of a failed run would make the temporary directory
 	# impossible to remove and survive the test.
