@@ -26,7 +26,7 @@ RING=${RING:-$((1 << 29))}
 mkfifo $TMP/f
 sh -c 'read x < $0; for i in 1 2 3; do $1 $2; done > $3; dd if=/dev/zero of=/dev/null bs=1 count=$(($2 / 2)) 2> $3.dd' $TMP/f $LOOP $N $TMP/traced &
 P=$!; echo $P > $CG/cgroup.procs; sleep 0.2
-echo '{}' | $HELPER arm --id b-traced --pid $P --buffer-size $([ "$RING" = 0 ] && echo $((1 << 23)) || echo $RING)
+echo '{}' | $HELPER arm --id b-traced --pid $P --buffer-size $([ "$RING" = 0 ] && echo $((1 << 23)) || echo $RING) ${RATE:+--rate-limit $RATE}
 [ "$RING" != 0 ] || { $READER $RUNC_TRACE_BPF_PIN_DIR/containers/b-traced 600000 > /dev/null & RD=$!; }
 echo go > $TMP/f; wait $P
 [ -z "$RD" ] || { kill $RD; wait $RD 2>/dev/null || true; RD=; }
