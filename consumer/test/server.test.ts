@@ -267,6 +267,26 @@ describe('HTTP and WebSocket edge', () => {
     c.ws.close();
   });
 
+  it('WebSocket: malformed and binary messages get an error and the session goes on; an oversized one closes it (1009)', async () => {
+    const c = await connect(`?token=${TOKEN}`, { Origin: origin });
+    if (!('ws' in c)) throw new Error(`refused: ${c.status}`);
+    c.ws.send('{"type":"subscribe",');
+    c.ws.send(JSON.stringify({ type: 'subscribe', stream: 'x'.repeat(100) }));
+    c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    c.ws.send(JSON.stringify({ type: 'nope' }));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(c.messages.filter((m) => m.type === 'error')).toHaveLength(4);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    // 64 KiB is the server's maxPayload: a bigger message is not buffered, the socket is closed.
+    const closed = new Promise<number>((r) => c.ws.on('close', (code) => r(code)));
+    c.ws.send('x'.repeat(64 * 1024 + 1));
+    expect(await closed).toBe(1009);
+    // The server itself is unharmed: a new session works.
+    const again = await connect(`?token=${TOKEN}`, { Origin: origin });
+    if (!('ws' in again)) throw new Error(`refused after an oversized message: ${again.status}`);
+    again.ws.close();
+  });
+
   it('sends a shutdown notice before closing', async () => {
     const c = await connect(`?token=${TOKEN}`, { Origin: origin });
     if (!('ws' in c)) throw new Error('refused');
