@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Export the commits upstream-$UPSTREAM_TAG..HEAD of build/src/runc as patches/NNNN-*.patch and
 # rewrite patches/series to list them in order. Output is byte-stable: applying patches/series
-# with runc/prepare-tree.sh and exporting again gives identical files (test/upstream/roundtrip.sh).
+# with runc/prepare-tree.sh and exporting again gives identical files (test/upstream/foundation.bats, the patch round-trip test).
 # Usage: regen-patches.sh [-o OUTDIR]   (default: patches/ of the repo; the tree is $RT_SRC/runc)
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
