@@ -1,9 +1,14 @@
 /* Hostile workloads the Go workload does not cover (static, copied into the busybox rootfs):
  *   hostile threads N      start N threads that each make one getppid, join them, exit 0
  *   hostile clone3         a child through raw clone3(), then a vfork() child; both getppid, exit 7/8
+ *   hostile bpf PATH...    bpf(BPF_MAP_CREATE) of a ring buffer, then bpf(BPF_OBJ_GET) of each PATH;
+ *                          prints "bpf <what>: <errno name or ok>" per call, exits 0 only if every
+ *                          call failed (a container must not be able to use or reach the tracer)
  */
 #define _GNU_SOURCE
+#include <linux/bpf.h>
 #include <linux/sched.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,12 +68,42 @@ static int clone3_vfork(void)
 	return 0;
 }
 
+static int bpf_call(const char *what, int cmd, union bpf_attr *attr)
+{
+	long fd = syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+	if (fd >= 0) {
+		printf("bpf %s: ok\n", what);
+		close(fd);
+		return 1;
+	}
+	printf("bpf %s: %s\n", what, strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+	return 0;
+}
+
+static int try_bpf(int n, char **paths)
+{
+	union bpf_attr attr;
+	int opened = 0;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_RINGBUF;
+	attr.max_entries = 4096;
+	opened += bpf_call("map_create", BPF_MAP_CREATE, &attr);
+	for (int i = 0; i < n; i++) {
+		memset(&attr, 0, sizeof(attr));
+		attr.pathname = (unsigned long)paths[i];
+		opened += bpf_call(paths[i], BPF_OBJ_GET, &attr);
+	}
+	return opened ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "threads"))
 		return threads(atoi(argv[2]));
 	if (argc >= 2 && !strcmp(argv[1], "clone3"))
 		return clone3_vfork();
-	fprintf(stderr, "usage: hostile threads N | clone3\n");
+	if (argc >= 2 && !strcmp(argv[1], "bpf"))
+		return try_bpf(argc - 2, argv + 2);
+	fprintf(stderr, "usage: hostile threads N | clone3 | bpf PATH...\n");
 	return 2;
 }
