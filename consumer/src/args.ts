@@ -110,12 +110,20 @@ const table: Record<string, readonly ArgSpec[]> = {
 
   mmap: [['fd', 'int', 4], flags(3)],
   epoll_ctl: [['epfd', 'int', 0], ['fd', 'int', 2]],
+  epoll_wait: [['epfd', 'int', 0]],
+  epoll_pwait: [['epfd', 'int', 0]],
+  epoll_pwait2: [['epfd', 'int', 0]],
   dup2: [fd(0), ['newfd', 'int', 1]],
   dup3: [fd(0), ['newfd', 'int', 1], flags(2)],
-  sendfile: [['out_fd', 'int', 0], ['in_fd', 'int', 1]],
-  splice: [['fd_in', 'int', 0], ['fd_out', 'int', 2]],
-  tee: [['fd_in', 'int', 0], ['fd_out', 'int', 1]],
-  copy_file_range: [['fd_in', 'int', 0], ['fd_out', 'int', 2]],
+  // Calls that move data between two fds: `fd` is the first one, as for read/write (a filter on a
+  // socket's args.fd finds nginx's sendfile to it); the man-page names stay (schema v1 had them,
+  // and a removed field would be a new schema version, adr/0006).
+  sendfile: [fd(0), ['out_fd', 'int', 0], ['in_fd', 'int', 1]],
+  splice: [fd(0), ['fd_in', 'int', 0], ['fd_out', 'int', 2]],
+  tee: [fd(0), ['fd_in', 'int', 0], ['fd_out', 'int', 1]],
+  copy_file_range: [fd(0), ['fd_in', 'int', 0], ['fd_out', 'int', 2]],
+  close_range: [fd(0), ['max_fd', 'uint', 1], flags(2)],
+  move_mount: [['from_dirfd', 'int', 0], ['to_dirfd', 'int', 2], flags(4)],
   open_by_handle_at: [['mount_fd', 'int', 0], flags(2)],
   fcntl: [fd(0), ['cmd', 'int', 1]],
   ioctl: [fd(0), ['cmd', 'uint', 1]],
@@ -129,9 +137,20 @@ for (const name of [
   'getdents64', 'fchdir', 'fchmod', 'fchown', 'fstatfs', 'fadvise64', 'fallocate', 'syncfs',
   'sync_file_range', 'readahead', 'fgetxattr', 'fsetxattr', 'flistxattr', 'fremovexattr',
   'fanotify_mark', 'pidfd_send_signal', 'pidfd_getfd', 'inotify_rm_watch', 'timerfd_settime',
-  'timerfd_gettime', 'fsconfig', 'fsmount', 'vmsplice',
+  'timerfd_gettime', 'fsconfig', 'fsmount', 'vmsplice', 'setns', 'signalfd', 'signalfd4',
+  'io_uring_enter', 'io_uring_register', 'finit_module', 'process_madvise', 'quotactl_fd', 'cachestat',
+  'landlock_add_rule', 'landlock_restrict_self', 'mq_timedsend', 'mq_timedreceive', 'mq_notify',
+  'mq_getsetattr',
 ]) {
   table[name] ??= [fd(0)];
+}
+
+// dirfd first, the path is not copied by the kernel side (only in `raw`)
+for (const name of [
+  'open_tree', 'open_tree_attr', 'fspick', 'mount_setattr', 'file_getattr', 'file_setattr',
+  'getxattrat', 'setxattrat', 'listxattrat', 'removexattrat',
+]) {
+  table[name] ??= [dirfd(0)];
 }
 
 const NONE: readonly ArgSpec[] = [];

@@ -74,7 +74,7 @@ export const SyscallArgs = z
   .object({
     raw: z.tuple([z.string(), z.string(), z.string(), z.string(), z.string(), z.string()])
       .describe('the six argument registers at entry, unsigned, decimal'),
-    fd: z.number().int().optional(),
+    fd: z.number().int().optional().describe('the descriptor the call works on, signed; for sendfile, splice, tee and copy_file_range the first one (also named out_fd / fd_in)'),
     dirfd: z.number().int().optional().describe('-100 = AT_FDCWD'),
     olddirfd: z.number().int().optional(),
     newdirfd: z.number().int().optional(),

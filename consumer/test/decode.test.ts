@@ -3,6 +3,7 @@ import { BootClock } from '../src/clock.js';
 import { decodeRecord, MalformedRecord, RecordView, type DecodedRecord } from '../src/decode.js';
 import { Flag } from '../src/layout.js';
 import { TraceRecord, type SyscallRecord } from '../src/schema.js';
+import { SYSCALL_NAMES_X86_64 } from '../src/syscalls_x86_64.js';
 import { execRecord, exitRecord, forkRecord, sockaddrIn, sockaddrIn6, sockaddrUn, syscallRecord, throttleRecord, toArrayBuffer } from './encode.js';
 
 // 2026-12-03T00:00:00Z − 1000 s of boot time
@@ -95,6 +96,24 @@ describe('syscall records', () => {
     const r = sc(syscallRecord({ nr: 1000 }));
     expect(r.syscall).toBe('syscall_1000');
     expect(sc(syscallRecord({ nr: 452 })).syscall).toBe('fchmodat2');
+  });
+
+  it('names the fd of sendfile, splice, tee and copy_file_range as read and write do', () => {
+    const nr = (name: string) => SYSCALL_NAMES_X86_64.indexOf(name);
+    // sendfile(out_fd, in_fd, offset, count), as nginx sends a file to a socket
+    expect(sc(syscallRecord({ nr: 40, args: [7n, 12n, 0x7ffc0000n, 0x80000n], ret: 0x80000n })).args)
+      .toMatchObject({ fd: 7, out_fd: 7, in_fd: 12 });
+    expect(sc(syscallRecord({ nr: nr('splice'), args: [3n, 0n, 4n, 0n, 65536n, 0n] })).args).toMatchObject({ fd: 3, fd_in: 3, fd_out: 4 });
+    expect(sc(syscallRecord({ nr: nr('tee'), args: [3n, 4n, 65536n] })).args).toMatchObject({ fd: 3, fd_in: 3, fd_out: 4 });
+    expect(sc(syscallRecord({ nr: nr('copy_file_range'), args: [5n, 0n, 6n, 0n, 4096n] })).args).toMatchObject({ fd: 5, fd_in: 5, fd_out: 6 });
+    // every call whose first argument is the descriptor it works on has it as args.fd
+    for (const name of ['read', 'write', 'pread64', 'pwrite64', 'readv', 'writev', 'preadv2', 'fstat', 'accept4', 'sendfile',
+      'splice', 'copy_file_range', 'close_range', 'setns', 'io_uring_enter', 'signalfd4', 'cachestat']) {
+      expect(nr(name), name).toBeGreaterThanOrEqual(0);
+      expect(sc(syscallRecord({ nr: nr(name), args: [9n, 1n, 2n] })).args.fd, name).toBe(9);
+    }
+    expect(sc(syscallRecord({ nr: nr('epoll_wait'), args: [4n, 0x7ffc0000n, 512n, 0xffffffffn] })).args).toMatchObject({ epfd: 4 });
+    expect(sc(syscallRecord({ nr: nr('newfstatat'), args: [5n], str0: '' })).args).toMatchObject({ dirfd: 5, pathname: '' });
   });
 
   it('keeps strings of syscalls it has no names for', () => {
