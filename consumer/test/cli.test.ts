@@ -53,7 +53,8 @@ describe.skipIf(lib === null)('runc-trace-consumer --out DIR', () => {
     mkdirSync(stateDir);
     writeState(1); // armed before the consumer starts
     let stderr = '';
-    child = spawn('node', ['--import', 'tsx', MAIN, '--out', out, '--state-dir', stateDir, '--bpffs', join(root, 'nobpffs'), '--interval', '10'], {
+    child = spawn('node', ['--import', 'tsx', MAIN, '--out', out, '--state-dir', stateDir, '--bpffs', join(root, 'nobpffs'),
+      '--spill-dir', join(root, 'spill'), '--interval', '10'], {
       cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr!.on('data', (d) => (stderr += d));
