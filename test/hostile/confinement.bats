@@ -11,19 +11,6 @@
 
 load helpers
 
-setup_file() {
-	start_consumer
-}
-
-teardown_file() {
-	stop_consumer
-	cleanup_ours
-}
-
-teardown() {
-	cleanup_ours
-}
-
 # cap_bit HEX N: bit N of a /proc/PID/status capability mask.
 cap_bit() { echo $(((0x$1 >> $2) & 1)); }
 

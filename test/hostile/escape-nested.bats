@@ -6,15 +6,6 @@
 
 load helpers
 
-setup_file() {
-	start_consumer
-}
-
-teardown_file() {
-	stop_consumer
-	cleanup_ours
-}
-
 teardown() {
 	cleanup_ours
 	umount "$BATS_TEST_TMPDIR/hostns/net" 2>/dev/null || true

@@ -5,19 +5,6 @@
 
 load helpers
 
-setup_file() {
-	start_consumer
-}
-
-teardown_file() {
-	stop_consumer
-	cleanup_ours
-}
-
-teardown() {
-	cleanup_ours
-}
-
 SPIN=$([ "$SOAK" = 1 ] && echo 5000000 || echo 1000000)
 
 @test "a flooder with a 64Ki buffer and a stopped consumer: victim loses nothing, flooder's loss = kernel counter = gaps" {

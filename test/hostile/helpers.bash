@@ -58,6 +58,21 @@ start_consumer() {
 
 consumer_pid() { cat "$BATS_FILE_TMPDIR/consumer.pid"; }
 
+# The default life of a hostile test file: one consumer for the file, this run's containers deleted
+# after each test and at the end. A file that needs another defines its own after `load helpers`.
+setup_file() {
+	start_consumer
+}
+
+teardown_file() {
+	stop_consumer
+	cleanup_ours
+}
+
+teardown() {
+	cleanup_ours
+}
+
 # hostile_bundle NAME ANNOTATIONS ARG...: make_bundle plus the hostile helper in /bin.
 hostile_bundle() {
 	make_bundle "$@"

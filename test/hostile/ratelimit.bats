@@ -6,19 +6,6 @@
 
 load helpers
 
-setup_file() {
-	start_consumer
-}
-
-teardown_file() {
-	stop_consumer
-	cleanup_ours
-}
-
-teardown() {
-	cleanup_ours
-}
-
 N=100000
 
 # wait_stopped ID: until the container's init has exited (it stays armed until delete).

@@ -4,19 +4,6 @@
 
 load helpers
 
-setup_file() {
-	start_consumer
-}
-
-teardown_file() {
-	stop_consumer
-	cleanup_ours
-}
-
-teardown() {
-	cleanup_ours
-}
-
 @test "20 traced containers (50 with SOAK=1) created, run and deleted concurrently: each file holds only its own records" {
 	n=$([ "$SOAK" = 1 ] && echo 50 || echo 20)
 	make_bundle many "$TRACED" /bin/workload exit 0

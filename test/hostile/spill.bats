@@ -9,6 +9,10 @@ load helpers
 SPILL_DIR=/var/lib/runc-trace/spill
 LOST_DIR=$STATE_DIR/lost
 
+# No consumer for the file (helpers' default): each test starts one when it wants one.
+setup_file() { :; }
+teardown_file() { cleanup_ours; }
+
 teardown() {
 	stop_consumer
 	rm -f "$BATS_FILE_TMPDIR/consumer.pid"
