@@ -54,6 +54,15 @@ test-unit:
 	-@if [ -f bpf/Makefile ] && $(MAKE) -C bpf -n test >/dev/null 2>&1; then $(SUITE) "bpf unit" $(MAKE) --no-print-directory -C bpf test; fi
 	-@if [ -x consumer/test.sh ]; then $(SUITE) "consumer unit" consumer/test.sh; fi
 	-@if [ -x ui/test.sh ]; then $(SUITE) "ui unit" ui/test.sh; fi
+	-@$(SUITE) "annotation fuzz" $(MAKE) --no-print-directory fuzz
+
+# go test -fuzz of the io.trace.* annotation parser (patch 0002) in the patched tree: any key and
+# value either parse into a consistent config or fail naming the annotation. FUZZTIME=10m for longer.
+FUZZTIME ?= 30s
+.PHONY: fuzz
+fuzz:
+	cd build/src/runc && PATH=$$PATH:/usr/local/go/bin GOTOOLCHAIN=local GOFLAGS=-mod=mod \
+		go test -run '^$$' -fuzz '^FuzzInitSyscallTrace$$' -fuzztime $(FUZZTIME) ./libcontainer/specconv/
 
 # The trace core end to end, then hostile containers and faults (CI settings).
 test-integration:
