@@ -10,6 +10,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+// PERF_ROOT: another checkout whose server and built UI (PERF_ROOT/build/ui) to measure, for A/B runs.
+const TARGET = process.env.PERF_ROOT ?? ROOT;
 const { chromium } = createRequire(join(ROOT, 'ui/package.json'))('playwright-core');
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const RATES = process.argv.slice(2).map(Number).filter((n) => n > 0);
@@ -27,11 +29,14 @@ for (const rate of rates) {
   const port = await freePort();
   const token = 'perf-token-0123456789abcdef';
   const srv = spawn('node', ['--import', 'tsx', '../test/e2e/synthetic-server.mts', '--port', String(port), '--token', token, '--rate', String(rate), '--out', tmp, '--seconds', String(SECONDS)],
-    { cwd: join(ROOT, 'consumer'), stdio: ['ignore', 'pipe', 'inherit'] });
+    { cwd: join(TARGET, 'consumer'), stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((r) => srv.stdout.on('data', (d) => String(d).includes('dashboard:') && r()));
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/?token=${token}`);
+  // Subscribe only once the socket is up (before that, a click opens the recorded file instead).
+  await page.waitForFunction(() => document.querySelector('[data-testid=conn]')?.textContent === 'live');
   await page.locator('[data-file="load.jsonl"]').click();
+  await page.waitForFunction(() => document.querySelector('.trace-head .badge')?.textContent === 'live');
   // frames and long tasks during the live stream
   const live = await page.evaluate(async (ms) => {
     let frames = 0;
@@ -70,7 +75,7 @@ for (const rate of rates) {
     });
     return { fps: (frames * 1000) / (performance.now() - t0), rows: el.querySelectorAll('.tr').length };
   });
-  const r = { rate, seconds: SECONDS, rowsReceived: rows, liveFps: +live.fps.toFixed(1), worstFrameMs: +live.worstFrameMs.toFixed(0), longTasks: live.longTasks, scrollFps: +scroll.fps.toFixed(1), domRows: scroll.rows };
+  const r = { root: TARGET, rate, seconds: SECONDS, rowsReceived: rows, liveFps: +live.fps.toFixed(1), worstFrameMs: +live.worstFrameMs.toFixed(0), longTasks: live.longTasks, scrollFps: +scroll.fps.toFixed(1), domRows: scroll.rows };
   results.push(r);
   console.log(JSON.stringify(r));
   if (live.fps < MIN_FPS) failed++;
