@@ -10,6 +10,8 @@ export default defineConfig({
   plugins: [react()],
   // consumer/src/{schema,protocol}.ts import zod; resolve it (and everything) from ui/ once.
   resolve: { dedupe: ['zod', 'react', 'react-dom'] },
+  // The live feed's Web Worker (src/feed.worker.ts) is an ES module worker, like the page.
+  worker: { format: 'es' },
   build: {
     outDir: fileURLToPath(new URL('../build/ui', import.meta.url)),
     emptyOutDir: true,

@@ -1,14 +1,16 @@
 /**
- * The WebSocket to the consumer: connects with the token, validates every message at the edge,
- * watches the heartbeat, reconnects with backoff, and reports a shutdown notice as such.
+ * The page's side of the live feed. The WebSocket itself, JSON parsing, validation of every
+ * message at the edge, the heartbeat watchdog and reconnects run in a Web Worker (feed.ts,
+ * feed.worker.ts); this class starts it, relays commands, and hands the page validated messages —
+ * record batches parsed from the JSON text the worker re-serialized from zod's output. It
+ * acknowledges each post on the next animation frame (or after 250 ms without frames, e.g. a
+ * hidden tab), so the page applies at most one batch per frame.
  */
-import { parseServerMessage } from './edge.js';
-import type { ClientMessage, ServerMessage } from './types.js';
+import type { FeedCommand, FeedEvent } from './feed.js';
+import type { ClientMessage, ServerMessage, TraceRecord } from './types.js';
 
-export type ConnState =
-  | { kind: 'connecting' }
-  | { kind: 'open'; server: string }
-  | { kind: 'closed'; reason: string; retryInMs: number };
+export type { ConnState } from './feed.js';
+import type { ConnState } from './feed.js';
 
 export interface ConnHandlers {
   message(m: ServerMessage): void;
@@ -17,85 +19,75 @@ export interface ConnHandlers {
 }
 
 export class Connection {
-  private ws: WebSocket | null = null;
-  private heartbeatMs = 5000;
-  private lastMessage = 0;
-  private watchdog: ReturnType<typeof setInterval> | null = null;
-  private retry: ReturnType<typeof setTimeout> | null = null;
-  private backoff = 500;
-  private stopped = false;
-  private shutdownReason: string | null = null;
+  private worker: Worker | null = null;
+  private socketOpen = false;
   invalidCount = 0;
 
   constructor(private readonly url: string, private readonly h: ConnHandlers) {}
 
   start(): void {
-    this.stopped = false;
-    this.connect();
+    const w = new Worker(new URL('./feed.worker.ts', import.meta.url), { type: 'module', name: 'runc-trace feed' });
+    this.worker = w;
+    w.onmessage = (e: MessageEvent<FeedEvent>) => {
+      if (this.worker === w) this.event(e.data);
+    };
+    w.onerror = (e) => {
+      if (this.worker === w) this.h.state({ kind: 'closed', reason: `feed worker failed: ${e.message}`, retryInMs: 0 });
+    };
+    this.command({ type: 'start', url: this.url });
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.retry !== null) clearTimeout(this.retry);
-    if (this.watchdog !== null) clearInterval(this.watchdog);
-    this.ws?.close();
-    this.ws = null;
+    this.command({ type: 'stop' });
+    this.worker?.terminate();
+    this.worker = null;
+    this.socketOpen = false;
   }
 
   send(m: ClientMessage): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(m));
+    this.command({ type: 'send', msg: m });
   }
 
   get open(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN;
+    return this.socketOpen;
   }
 
-  private connect(): void {
-    this.h.state({ kind: 'connecting' });
-    const ws = new WebSocket(this.url);
-    this.ws = ws;
-    ws.onopen = () => {
-      this.lastMessage = Date.now();
-      this.backoff = 500;
-      this.shutdownReason = null;
-    };
-    ws.onmessage = (ev) => {
-      this.lastMessage = Date.now();
-      if (typeof ev.data !== 'string') {
-        this.invalidCount++;
-        this.h.invalid('binary message');
+  private command(c: FeedCommand): void {
+    this.worker?.postMessage(c);
+  }
+
+  private event(e: FeedEvent): void {
+    switch (e.type) {
+      case 'state':
+        this.h.state(e.state);
         return;
-      }
-      const p = parseServerMessage(ev.data);
-      if (!p.ok) {
-        this.invalidCount++;
-        this.h.invalid(p.error);
+      case 'socket':
+        this.socketOpen = e.open;
         return;
-      }
-      const m = p.value;
-      if (m.type === 'hello') {
-        this.heartbeatMs = m.heartbeat_ms;
-        this.h.state({ kind: 'open', server: m.server });
-      } else if (m.type === 'shutdown') {
-        this.shutdownReason = m.reason;
-      }
-      this.h.message(m);
+      case 'invalid':
+        this.invalidCount++;
+        this.h.invalid(e.error);
+        return;
+      case 'messages':
+        for (const m of e.messages) {
+          if (m.type === 'records') this.h.message({ type: 'records', stream: m.stream, from: m.from, records: JSON.parse(m.json) as TraceRecord[] });
+          else this.h.message(m);
+        }
+        this.ackSoon();
+        return;
+    }
+  }
+
+  private ackSoon(): void {
+    const w = this.worker;
+    let done = false;
+    const ack = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (this.worker === w) this.command({ type: 'ack' });
     };
-    ws.onclose = (ev) => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      if (this.watchdog !== null) clearInterval(this.watchdog);
-      if (this.stopped) return;
-      const wait = this.backoff;
-      this.backoff = Math.min(this.backoff * 2, 10_000);
-      const reason = this.shutdownReason !== null ? `server shut down: ${this.shutdownReason}` : `connection closed (${ev.code})`;
-      this.h.state({ kind: 'closed', reason, retryInMs: wait });
-      this.retry = setTimeout(() => this.connect(), wait);
-    };
-    if (this.watchdog !== null) clearInterval(this.watchdog);
-    this.watchdog = setInterval(() => {
-      // Three missed heartbeats: the server or the path to it is gone even if TCP has not noticed.
-      if (ws.readyState === WebSocket.OPEN && Date.now() - this.lastMessage > 3 * this.heartbeatMs) ws.close(4000, 'heartbeat timeout');
-    }, 1000);
+    const timer = setTimeout(ack, 250);
+    requestAnimationFrame(ack);
   }
 }
