@@ -37,13 +37,11 @@ export function RecordTable({ ds, indices, version, selected, onSelect, follow, 
     return () => ro.disconnect();
   }, []);
 
-  // Follow the tail while live (and the user has not scrolled up).
+  // Follow the tail while live (and the user has not scrolled up). The window is computed from
+  // the tail, not read back from the element: one render and one layout per frame, not two.
   useLayoutEffect(() => {
     const el = ref.current;
-    if (el !== null && follow) {
-      el.scrollTop = n * ROW_H;
-      setScrollTop(el.scrollTop);
-    }
+    if (el !== null && follow) el.scrollTop = n * ROW_H;
   }, [n, follow, version]);
 
   // Keep the keyboard selection in view.
@@ -55,8 +53,12 @@ export function RecordTable({ ds, indices, version, selected, onSelect, follow, 
     else if (top + ROW_H > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_H - el.clientHeight;
   }, [selected]);
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
-  const last = Math.min(n, Math.ceil((scrollTop + height) / ROW_H) + OVERSCAN);
+  const top = follow ? Math.max(0, n * ROW_H - height) : scrollTop;
+  const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
+  const last = Math.min(n, Math.ceil((top + height) / ROW_H) + OVERSCAN);
+  // Keys are slots (position modulo the window size), so a row element is reused with new content
+  // as the window moves instead of being destroyed and created again.
+  const slots = Math.ceil(height / ROW_H) + 2 * OVERSCAN + 2;
   const rows = [];
   for (let pos = first; pos < last; pos++) {
     const i = indices[pos]!;
@@ -70,7 +72,7 @@ export function RecordTable({ ds, indices, version, selected, onSelect, follow, 
     if (pos === selected) cls += ' tr-sel';
     const task = r.type === 'syscall' || r.type === 'process' ? r : null;
     rows.push(
-      <div key={pos} className={cls} style={{ transform: `translateY(${pos * ROW_H}px)` }} role="row"
+      <div key={pos % slots} className={cls} style={{ transform: `translateY(${pos * ROW_H}px)` }} role="row"
         aria-selected={pos === selected} data-row={i} onClick={() => onSelect(pos)}>
         <span className="c-seq">{task !== null ? String(task.seq) : ''}</span>
         <span className="c-ts">{task !== null ? clock(task.ts) : ''}</span>
@@ -101,8 +103,9 @@ export function RecordTable({ ds, indices, version, selected, onSelect, follow, 
       <div className="tbody" ref={ref} data-testid="table-body"
         onScroll={(e) => {
           const el = e.currentTarget;
-          setScrollTop(el.scrollTop);
           const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_H;
+          // While following at the bottom the window comes from the tail (above), not from here.
+          if (!(follow && atBottom)) setScrollTop(el.scrollTop);
           if (atBottom !== follow) onFollow(atBottom);
         }}>
         <div className="spacer" style={{ height: n * ROW_H }}>{rows}</div>
