@@ -2,7 +2,8 @@
 # Row 6: the highest input rate at which the dashboard keeps >= 30 fps in
 # headless Chromium. Drives test/e2e/perf.e2e.mjs (synthetic live load through
 # the real server and UI, no kernel side) at increasing rates.
-# BENCH_UI_RATES overrides the rates, PERF_SECONDS the time per rate.
+# BENCH_UI_RATES overrides the rates, PERF_SECONDS the time per rate; PERF_ROOT=/other/checkout
+# measures that checkout's server and build/ui (run both alternately for a before/after).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x /usr/bin/chromium ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
