@@ -30,6 +30,9 @@ export function summary(r: Row): string {
       const parts: string[] = [];
       if (a.dirfd !== undefined && a.dirfd !== -100) parts.push(`dirfd=${a.dirfd}`);
       if (a.fd !== undefined) parts.push(`fd=${a.fd}`);
+      // sendfile, splice, tee, copy_file_range: fd is the first descriptor, this is the other one.
+      const other = a.in_fd ?? a.fd_out;
+      if (typeof other === 'number') parts.push(`${a.in_fd !== undefined ? 'in_fd' : 'fd_out'}=${other}`);
       if (a.filename !== undefined) parts.push(`"${q(a.filename)}"`);
       if (a.pathname !== undefined) parts.push(`"${q(a.pathname)}"${a.pathname_truncated ? '…' : ''}`);
       if (a.oldpath !== undefined) parts.push(`"${q(a.oldpath)}" → "${q(a.newpath ?? '')}"`);
