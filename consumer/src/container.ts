@@ -8,12 +8,12 @@
  */
 import * as os from 'node:os';
 import type { BootClock } from './clock.js';
-import { decodeRecord, MalformedRecord, recordSeq, type DecodeContext, type RecordView } from './decode.js';
+import { decodeRecord, EncodedSyscall, encodeSyscall, MalformedRecord, recordSeq, type DecodeContext, type RecordView } from './decode.js';
 import type { RecordSink } from './ringbuf.js';
 import { SCHEMA_VERSION, TraceRecord, type ContainerState, type ExitRecord, type GapReason, type HeaderRecord } from './schema.js';
 import { Sequencer, type SequencedRecord, type SlotCounters } from './sequencer.js';
 import { CONSUMER_NAME } from './version.js';
-import { JsonlWriter } from './writer.js';
+import { JsonlWriter, writersObserved } from './writer.js';
 
 export interface OpenedRing {
   /** the live ring (RingbufReader) or the records of a spill file (spill.ts) */
@@ -168,6 +168,15 @@ export class TracedContainer {
   private onRecord(view: RecordView, off: number, len: number): void {
     let rec;
     try {
+      // Syscall records go straight to their JSONL text unless someone needs the object (the
+      // dashboard's observer, --validate); encodeSyscall returns null for anything else.
+      if (!this.deps.validate && !writersObserved()) {
+        const enc = encodeSyscall(view, off, len, this.ctx);
+        if (enc !== null) {
+          if (enc.seq >= this.resumeSeq) this.seq.push(enc.seq, enc, this.now);
+          return;
+        }
+      }
       rec = decodeRecord(view, off, len, this.ctx);
     } catch (e) {
       if (!(e instanceof MalformedRecord)) throw e;
@@ -183,6 +192,11 @@ export class TracedContainer {
   }
 
   private onOrdered(r: SequencedRecord): void {
+    if (r instanceof EncodedSyscall) {
+      if (!this.exited.has(r.pid)) this.live.add(r.pid);
+      this.writer.writeEncoded(r);
+      return;
+    }
     if (r.type === 'process') {
       if (r.event === 'fork') {
         if (!r.thread && !this.exited.has(r.child_pid)) this.live.add(r.child_pid);

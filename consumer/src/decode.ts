@@ -24,6 +24,16 @@ export interface DecodeContext {
 
 export type DecodedRecord = SyscallRecord | ProcessRecord | ThrottleRecord;
 
+/**
+ * A syscall record already formatted as its JSONL body (`encodeSyscall`): exactly
+ * `JSON.stringify` of the object `decodeRecord` returns for it, without building that object.
+ * `pid` and `seq` are all the ordering and the process table need of it.
+ */
+export class EncodedSyscall {
+  readonly type = 'encoded-syscall' as const;
+  constructor(readonly seq: number, readonly pid: number, readonly body: string) {}
+}
+
 export class MalformedRecord extends Error {}
 
 const SPECS_BY_NR: (readonly ArgSpec[])[] = SYSCALL_NAMES_X86_64.map((n) => argSpecs(n));
@@ -277,4 +287,136 @@ function splitArgv(v: RecordView, start: number, len: number): string[] {
     s = e + 1;
   }
   return out;
+}
+
+// ---- syscall records straight to JSONL text (hot path when nobody needs the object) ----------
+
+/**
+ * Per syscall number: the text from `,"syscall":` up to the first raw argument, or null where the
+ * object path must be used (argument names that could collide, so that key order or values would
+ * differ from JSON.stringify of the decoded object).
+ */
+const SYSCALL_PREFIX_BY_NR: (string | null)[] = NAME_BY_NR.map((name, nr) => {
+  const seen = new Set(['raw', 'str0', 'str0_truncated', 'str1', 'str1_truncated']);
+  for (const spec of SPECS_BY_NR[nr] ?? []) {
+    const keys = spec[1] === 'int' || spec[1] === 'uint' ? [spec[0]]
+      : spec[1] === 'addr' ? ['addr', 'family', 'addr_truncated'] : [spec[0], `${spec[0]}_truncated`];
+    for (const k of keys) {
+      if (seen.has(k) || /^(0|[1-9][0-9]*)$/.test(k) || k === '__proto__') return null;
+      seen.add(k);
+    }
+  }
+  return `,"syscall":${JSON.stringify(name)},"nr":${nr},"args":{"raw":["`;
+});
+const SPEC_KEYS_BY_NR: (string[] | undefined)[] = SPECS_BY_NR.map((specs) => specs.map((s) => `,${JSON.stringify(s[0])}:`));
+
+let lastContainer = '';
+let lastContainerJson = '""';
+
+/** JSON text of a string (JSON.stringify's own fast path for flat strings). */
+const q = JSON.stringify as (s: string) => string;
+
+function u64Json(v: number | string): string {
+  return typeof v === 'number' ? String(v) : `"${v}"`;
+}
+
+/**
+ * The JSONL body of the syscall record of `len` bytes at `off`, byte for byte what
+ * `JSON.stringify(decodeRecord(v, off, len, ctx))` gives, or null when that record must take the
+ * object path (not a syscall record, or a syscall whose argument names the fast path does not
+ * handle). Throws MalformedRecord exactly where decodeRecord does.
+ */
+export function encodeSyscall(v: RecordView, off: number, len: number, ctx: DecodeContext): EncodedSyscall | null {
+  const dv = v.dv;
+  if (len < Hdr.SIZE) throw new MalformedRecord(`record of ${len} bytes is shorter than its header`);
+  if (dv.getUint16(off + Hdr.kind, true) !== RecordKind.SYSCALL) return null;
+  const flags = dv.getUint16(off + Hdr.flags, true);
+  const size = dv.getUint32(off + Hdr.size, true);
+  if (size > len || size < Hdr.SIZE) throw new MalformedRecord(`record size ${size} does not fit ${len} bytes`);
+  if (size < Syscall.SIZE) throw new MalformedRecord(`syscall record of ${size} bytes`);
+  const nr = dv.getUint32(off + Syscall.nr, true);
+  const hasStrings = (flags & Flag.STRINGS) !== 0;
+  const str0Len = dv.getUint16(off + Syscall.str0_len, true);
+  const str1Len = dv.getUint16(off + Syscall.str1_len, true);
+  if (hasStrings && size !== Syscall.SIZE_WITH_STRINGS && size !== stringsRecordSize(str0Len, str1Len)) {
+    throw new MalformedRecord(`syscall record with strings of ${size} bytes`);
+  }
+  const prefix = nr < SYSCALL_PREFIX_BY_NR.length ? SYSCALL_PREFIX_BY_NR[nr]! : `,"syscall":"syscall_${nr}","nr":${nr},"args":{"raw":["`;
+  if (prefix === null) return null;
+
+  if (ctx.container !== lastContainer) {
+    lastContainer = ctx.container;
+    lastContainerJson = q(ctx.container);
+  }
+  const pid = dv.getUint32(off + Hdr.pid, true);
+  const seqV = readU64(dv, off + Hdr.seq);
+  const a = off + Syscall.args;
+  let s = `{"type":"syscall","seq":${u64Json(seqV)},"ts":"${ctx.clock.formatBoot(dv.getUint32(off + Hdr.ts_boot_ns + 4, true), dv.getUint32(off + Hdr.ts_boot_ns, true))}","container":${lastContainerJson},"phase":${(flags & Flag.WORKLOAD) !== 0 ? '"workload"' : '"runtime"'},"pid":${pid},"tid":${dv.getUint32(off + Hdr.tid, true)},"vpid":${dv.getUint32(off + Hdr.vpid, true)},"vtid":${dv.getUint32(off + Hdr.vtid, true)},"ppid":${dv.getUint32(off + Hdr.ppid, true)},"uid":${dv.getUint32(off + Hdr.uid, true)},"gid":${dv.getUint32(off + Hdr.gid, true)},"comm":${q(cstr(v, off + Hdr.comm, TRACE_COMM_LEN))}${prefix}${readU64String(dv, a)}","${readU64String(dv, a + 8)}","${readU64String(dv, a + 16)}","${readU64String(dv, a + 24)}","${readU64String(dv, a + 32)}","${readU64String(dv, a + 40)}"]`;
+
+  // Named arguments, in the order (and under the conditions) of decodeSyscall.
+  const specs = SPECS_BY_NR[nr];
+  let usedStr0 = false;
+  let usedStr1 = false;
+  if (specs !== undefined) {
+    const keys = SPEC_KEYS_BY_NR[nr]!;
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!;
+      switch (spec[1]) {
+        case 'int':
+          s += keys[i]! + dv.getInt32(a + spec[2] * 8, true);
+          break;
+        case 'uint':
+          s += keys[i]! + dv.getUint32(a + spec[2] * 8, true);
+          break;
+        case 'str0':
+          if (hasStrings) {
+            usedStr0 = true;
+            s += stringJson(v, keys[i]!, spec[0], off + Syscall.str0, str0Len, TRACE_STR0_MAX, (flags & Flag.STR0_TRUNC) !== 0);
+          }
+          break;
+        case 'str1':
+          if (hasStrings && (flags & (Flag.STR1_ARGV | Flag.STR1_SOCKADDR)) === 0) {
+            usedStr1 = true;
+            s += stringJson(v, keys[i]!, spec[0], off + Syscall.str1, str1Len, TRACE_STR1_MAX, (flags & Flag.STR1_TRUNC) !== 0);
+          }
+          break;
+        case 'argv':
+          if (hasStrings && (flags & Flag.STR1_ARGV) !== 0) {
+            usedStr1 = true;
+            s += ',"argv":' + q(splitArgv(v, off + Syscall.str1, Math.min(str1Len, TRACE_STR1_MAX)) as unknown as string);
+            if ((flags & Flag.STR1_TRUNC) !== 0) s += ',"argv_truncated":true';
+          }
+          break;
+        case 'addr':
+          if (hasStrings && (flags & Flag.STR1_SOCKADDR) !== 0) {
+            usedStr1 = true;
+            const sa = decodeSockaddr(v.bytes, off + Syscall.str1, Math.min(str1Len, TRACE_STR1_MAX));
+            if (sa !== null) {
+              s += ',"addr":' + q(sa.addr) + ',"family":' + q(sa.family);
+              if ((flags & Flag.STR1_TRUNC) !== 0) s += ',"addr_truncated":true';
+            }
+          }
+          break;
+      }
+    }
+  }
+  if (hasStrings && !usedStr0 && str0Len > 0) {
+    s += stringJson(v, ',"str0":', 'str0', off + Syscall.str0, str0Len, TRACE_STR0_MAX, (flags & Flag.STR0_TRUNC) !== 0);
+  }
+  if (hasStrings && !usedStr1 && str1Len > 0 && (flags & (Flag.STR1_ARGV | Flag.STR1_SOCKADDR)) === 0) {
+    s += stringJson(v, ',"str1":', 'str1', off + Syscall.str1, str1Len, TRACE_STR1_MAX, (flags & Flag.STR1_TRUNC) !== 0);
+  }
+
+  const ret = readS64(dv, off + Syscall.ret);
+  let errno = 'null';
+  if (typeof ret === 'number' && ret < 0 && ret >= -4095) errno = q(ERRNO_NAMES.get(-ret) ?? `E${-ret}`);
+  s += `},"ret":${u64Json(ret)},"errno":${errno},"dur_ns":${u64Json(readU64(dv, off + Syscall.dur_ns))}}`;
+  return new EncodedSyscall(readU64Number(dv, off + Hdr.seq), pid, s);
+}
+
+/** `,"name":"…"` (key given as text) and its `_truncated` sibling, as putString stores them. */
+function stringJson(v: RecordView, key: string, name: string, start: number, len: number, max: number, truncated: boolean): string {
+  const n = Math.min(len, max);
+  const t = key + q(v.buf.toString('utf8', start, nulOrEnd(v.bytes, start, start + n)));
+  return truncated ? `${t},"${name}_truncated":true` : t;
 }

@@ -10,7 +10,7 @@
  * of their own: the one right where a continued file resumes (`startReason`, the records an earlier
  * consumer run drained but never wrote) and, for a spilled ring, the tail nobody kept (`tailReason`).
  */
-import type { DecodedRecord } from './decode.js';
+import type { DecodedRecord, EncodedSyscall } from './decode.js';
 import type { GapReason, GapRecord } from './schema.js';
 
 export interface SlotCounters {
@@ -37,11 +37,13 @@ export interface SequencerOptions {
   tailReason?: GapReason;
 }
 
-export type SequencedRecord = DecodedRecord | GapRecord;
+/** What the sequencer orders: a decoded record, or a syscall record already formatted as JSONL text. */
+export type OrderedRecord = DecodedRecord | EncodedSyscall;
+export type SequencedRecord = OrderedRecord | GapRecord;
 
 export class Sequencer {
   private next: number;
-  private readonly pending = new Map<number, DecodedRecord>();
+  private readonly pending = new Map<number, OrderedRecord>();
   private waitingSince = 0;
   private lostCounter = 0;
   private lostAttributed = 0;
@@ -71,7 +73,7 @@ export class Sequencer {
     return this.pending.size;
   }
 
-  push(seq: number, rec: DecodedRecord, now: number): void {
+  push(seq: number, rec: OrderedRecord, now: number): void {
     if (seq === this.next) {
       this.emitRecord(rec);
       this.next++;
@@ -125,7 +127,7 @@ export class Sequencer {
     if (this.pending.size > 0) this.waitingSince = now;
   }
 
-  private emitRecord(rec: DecodedRecord): void {
+  private emitRecord(rec: OrderedRecord): void {
     this.records++;
     this.emit(rec);
   }

@@ -17,6 +17,7 @@ import { hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CHAIN_GENESIS, chainOf, sealLine, unsealLine } from './chain.js';
+import type { EncodedSyscall } from './decode.js';
 import type { ExitRecord, GapReason, HeaderRecord, TraceRecord } from './schema.js';
 
 /** Binaries whose digests seal every exit record; set once by main (configureSeal). */
@@ -206,6 +207,13 @@ interface Dropped {
   seqTo: number;
 }
 
+/** Counts one syscall/process/throttle record of number `seq` into `d` (JsonlWriter.account). */
+function accountRecord(d: Dropped, seq: number): void {
+  d.records++;
+  if (seq < d.seqFrom) d.seqFrom = seq;
+  if (seq > d.seqTo) d.seqTo = seq;
+}
+
 function noneDropped(): Dropped {
   return { records: 0, lostInGaps: 0, seqFrom: Infinity, seqTo: -Infinity };
 }
@@ -221,6 +229,11 @@ let observer: WriterObserver | null = null;
 /** Installs (or with null removes) the one observer of all writers. */
 export function observeWriters(o: WriterObserver | null): void {
   observer = o;
+}
+
+/** Whether an observer wants record objects (if not, producers may hand over formatted text). */
+export function writersObserved(): boolean {
+  return observer !== null;
 }
 
 export class JsonlWriter {
@@ -295,6 +308,29 @@ export class JsonlWriter {
   write(rec: TraceRecord): void {
     this.format(rec);
     observer?.written(this, rec);
+  }
+
+  /**
+   * Chains and buffers a syscall record already formatted as JSON text (the same text
+   * `write` would produce from its object). With an observer installed the record is parsed back
+   * into its object, so the dashboard sees what it always saw.
+   */
+  writeEncoded(e: EncodedSyscall): void {
+    if (observer !== null) {
+      this.write(JSON.parse(e.body) as TraceRecord);
+      return;
+    }
+    if (this.dropped !== null) {
+      accountRecord(this.dropped, e.seq);
+      return;
+    }
+    const body = e.body;
+    this.head = chainOf(this.head, body);
+    const line = sealLine(body, this.head);
+    this.lines.push(line);
+    this.bytes += line.length + 1;
+    accountRecord(this.batch, e.seq);
+    if (this.bytes >= this.flushBytes) this.flush();
   }
 
   private format(rec: TraceRecord): void {
