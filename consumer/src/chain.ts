@@ -17,6 +17,8 @@ export const CHAIN_GENESIS = '';
 /** `,"chain":"` + 64 hex + `"}` */
 const SUFFIX_LEN = 10 + 64 + 2;
 const SUFFIX_HEAD = ',"chain":"';
+/** what sealLine puts between the body (without its closing brace) and the chain value */
+export const CHAIN_MEMBER_HEAD = SUFFIX_HEAD;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** chain(n) from chain(n-1) and body(n). */

@@ -16,7 +16,7 @@
 import { hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CHAIN_GENESIS, chainOf, sealLine, unsealLine } from './chain.js';
+import { CHAIN_GENESIS, CHAIN_MEMBER_HEAD, chainOf, sealLine, unsealLine } from './chain.js';
 import type { EncodedSyscall } from './decode.js';
 import type { ExitRecord, GapReason, HeaderRecord, TraceRecord } from './schema.js';
 
@@ -236,8 +236,15 @@ export function writersObserved(): boolean {
   return observer !== null;
 }
 
+/**
+ * First size of a writer's batch buffer; it doubles as needed (a busy container's reaches about
+ * flushBytes + this) and is cut back after a flush when an outsized line made it larger than twice that.
+ */
+const BATCH_SLACK = 64 << 10;
+
 export class JsonlWriter {
-  private lines: string[] = [];
+  /** the pending batch: complete lines, UTF-8, in a buffer reused from batch to batch */
+  private batchBuf: Buffer;
   private bytes = 0;
   private fd: number;
   /** chain of the last line formatted (pending or written) */
@@ -270,6 +277,7 @@ export class JsonlWriter {
     this.runtime = header.runtime;
     this.runtimeSha256 = fileDigest(seal.runtimeBinary);
     this.bpfSha256 = fileDigest(seal.bpfBinary);
+    this.batchBuf = Buffer.allocUnsafe(BATCH_SLACK); // grows to what the container's rate needs
   }
 
   /**
@@ -287,7 +295,7 @@ export class JsonlWriter {
     const fd = fs.openSync(file, cont === null ? 'wx' : 'a', 0o600);
     fs.fchmodSync(fd, 0o600);
     const w = new JsonlWriter(file, fd, cont, header);
-    w.flushBytes = flushBytes;
+    w.setFlushBytes(flushBytes);
     if (cont === null) {
       w.write(header);
       w.flush();
@@ -297,6 +305,42 @@ export class JsonlWriter {
       }
     }
     return w;
+  }
+
+  private setFlushBytes(n: number): void {
+    this.flushBytes = n;
+  }
+
+  /**
+   * Chains `body` onto the head and appends it, sealed (chain.ts sealLine: the body without its
+   * closing brace, the chain member, a newline), to the batch buffer; returns the new head.
+   * Same value as chainOf(head, body), computed over the bytes already encoded into the buffer:
+   * the head is written in front of the body, hashed with it, then the body is moved over it.
+   * An outsized line grows the buffer.
+   */
+  private append(body: string): string {
+    const head = this.head;
+    const max = head.length + 3 * body.length + 80; // UTF-8 bytes of a UTF-16 string ≤ 3 per unit; + the chain member
+    if (this.bytes + max > this.batchBuf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.batchBuf.length, this.bytes + max));
+      this.batchBuf.copy(grown, 0, 0, this.bytes);
+      this.batchBuf = grown;
+    }
+    const b = this.batchBuf;
+    const start = this.bytes;
+    const hl = b.write(head, start, 'latin1'); // 64 hex digits, none for the first line
+    const n = b.write(body, start + hl);
+    const chain = hash('sha256', b.subarray(start, start + hl + n), 'hex');
+    if (hl !== 0) b.copyWithin(start, start + hl, start + hl + n - 1);
+    let at = start + n - 1; // over the body's closing '}'
+    at += b.write(CHAIN_MEMBER_HEAD, at, 'latin1');
+    at += b.write(chain, at, 'latin1');
+    b[at++] = 0x22; // "
+    b[at++] = 0x7d; // }
+    b[at++] = 0x0a; // \n
+    this.bytes = at;
+    this.head = chain;
+    return chain;
   }
 
   /** chain of the last line written or pending */
@@ -324,11 +368,7 @@ export class JsonlWriter {
       accountRecord(this.dropped, e.seq);
       return;
     }
-    const body = e.body;
-    this.head = chainOf(this.head, body);
-    const line = sealLine(body, this.head);
-    this.lines.push(line);
-    this.bytes += line.length + 1;
+    this.append(e.body);
     accountRecord(this.batch, e.seq);
     if (this.bytes >= this.flushBytes) this.flush();
   }
@@ -344,11 +384,7 @@ export class JsonlWriter {
     if (rec.type === 'exit') rec = this.sealExit(rec);
     else if (rec.type === 'gap') this.lostByReason[rec.reason] = (this.lostByReason[rec.reason] ?? 0) + Number(rec.lost);
     else if (rec.type === 'throttle') this.throttled += Number(rec.suppressed);
-    const body = JSON.stringify(rec);
-    this.head = chainOf(this.head, body);
-    const line = sealLine(body, this.head);
-    this.lines.push(line);
-    this.bytes += line.length + 1;
+    this.append(JSON.stringify(rec));
     this.account(this.batch, rec);
     if (this.bytes >= this.flushBytes) this.flush();
   }
@@ -391,13 +427,13 @@ export class JsonlWriter {
       this.retry();
       return;
     }
-    if (this.lines.length === 0) return;
-    const data = Buffer.from(this.lines.join('\n') + '\n', 'utf8');
+    if (this.bytes === 0) return;
     const batch = this.batch;
-    this.lines = [];
+    const err = this.writeAt(this.batchBuf.subarray(0, this.bytes));
     this.bytes = 0;
     this.batch = noneDropped();
-    const err = this.writeAt(data);
+    // An outsized line grew the buffer: give the memory back.
+    if (this.batchBuf.length > 2 * (this.flushBytes + BATCH_SLACK)) this.batchBuf = Buffer.allocUnsafe(this.flushBytes + BATCH_SLACK);
     if (err === null) {
       this.durableHead = this.head;
       return;
