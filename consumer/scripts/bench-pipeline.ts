@@ -3,7 +3,9 @@
 // (decode → sequencer → JsonlWriter with the hash chain → a file on tmpfs).
 //   cd consumer && node --import tsx scripts/bench-pipeline.ts [SRC_DIR]
 // SRC_DIR (default ../src) lets an old tree run the same workload (A/B). Env: N (records per pass,
-// 50,000 ≈ an 8 MiB ring), PASSES (40), OBSERVE=1 (a dashboard observer is installed).
+// 50,000 ≈ an 8 MiB ring), PASSES (40), OBSERVE=1 (a dashboard observer is installed), HOLE_EVERY=K
+// (every K-th number is skipped, as records the kernel dropped: the sequencer holds what follows a
+// hole for the reorder window or until MAX_PENDING records wait; 65536 as main.ts had it).
 // Prints records per CPU-second (user+sys of the whole process, GC threads included, as row 4a)
 // and max RSS.
 import * as fs from 'node:fs';
@@ -19,8 +21,11 @@ const writer = await import(`${SRC}/writer.ts`);
 
 const N = Number(process.env.N ?? 50_000);
 const PASSES = Number(process.env.PASSES ?? 40);
+const HOLE_EVERY = Number(process.env.HOLE_EVERY ?? 0);
+const MAX_PENDING = Number(process.env.MAX_PENDING ?? 65536);
+const UNIQUE = 2000; // distinct records, repeated to N (keeps the setup's own garbage out of max RSS)
 const recs: Buffer[] = [];
-for (let i = 0; i < N; i++) {
+for (let i = 0; i < UNIQUE; i++) {
   const m = i % 20;
   const h = { seq: i, tsBootNs: 5_000_000_000_000n + BigInt(i) * 1000n, pid: 4321, comm: 'nginx' };
   if (m < 12) recs.push(syscallRecord({ ...h, nr: [0, 1, 3, 232][m % 4]!, args: [5n, 0x7ffc8a1b2c40n, 4096n], ret: 4096n }));
@@ -28,7 +33,8 @@ for (let i = 0; i < N; i++) {
   else if (m === 18) recs.push(syscallRecord({ ...h, nr: 42, flags: Flag.WORKLOAD | Flag.STR1_SOCKADDR, str1: sockaddrIn([10, 0, 0, 7], 5432), args: [6n], ret: -115n }));
   else recs.push(i % 40 === 19 ? forkRecord({ ...h, pid: 4321, childPid: 4321 }) : exitRecord({ ...h, pid: 5000 + i, flags: Flag.WORKLOAD | Flag.GROUP_DEAD, waitStatus: 0 }));
 }
-const buf = concat(recs);
+const buf = concat(Array.from({ length: N }, (_, i) => recs[i % UNIQUE]!));
+const setupRss = Math.round(process.memoryUsage().rss / 1048576);
 const view = new RecordView(toArrayBuffer(buf));
 const offsets: number[] = [];
 const sizes: number[] = [];
@@ -45,6 +51,7 @@ const reader = {
     pass++;
     for (let i = 0; i < offsets.length; i++) {
       const o = offsets[i]!;
+      if (HOLE_EVERY > 0 && i % HOLE_EVERY === HOLE_EVERY - 1) nextSeq++; // a dropped record
       view.dv.setUint32(o + Hdr.seq, nextSeq++, true); // the kernel numbers them; < 2^32 here
       sink(view, o, sizes[i]!);
     }
@@ -63,7 +70,7 @@ const c = new TracedContainer(state, {
   openRing: () => ({ reader, close() {} }),
   slotCounters: () => null,
   windowMs: 100,
-  maxPending: 65536,
+  maxPending: MAX_PENDING,
   validate: false,
   log: (m: string) => console.error(m),
 });
@@ -79,5 +86,5 @@ const total = N * PASSES;
 const size = fs.statSync(join(dir, 'bench.jsonl')).size;
 fs.rmSync(dir, { recursive: true });
 console.log(JSON.stringify({ src: SRC, records: total, cpu_s: +cpuS.toFixed(3), wall_s: +wall.toFixed(3),
-  per_cpu_s: Math.round(total / cpuS), per_wall_s: Math.round(total / wall), max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  per_cpu_s: Math.round(total / cpuS), per_wall_s: Math.round(total / wall), max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), setup_rss_mb: setupRss,
   bytes_per_line: Math.round(size / total), observed }));

@@ -41,6 +41,11 @@ export interface ContainerDeps {
   log(msg: string): void;
 }
 
+/** Makes V8 store a concatenated string as one flat copy (converting it to a number does). */
+function flatten(s: string): void {
+  void Number(s);
+}
+
 export function tenantKey(s: ContainerState): string {
   return `${s.id}\u0000${s.slot}\u0000${s.gen}\u0000${s.cgroup_id}`;
 }
@@ -173,7 +178,11 @@ export class TracedContainer {
       if (!this.deps.validate && !writersObserved()) {
         const enc = encodeSyscall(view, off, len, this.ctx);
         if (enc !== null) {
-          if (enc.seq >= this.resumeSeq) this.seq.push(enc.seq, enc, this.now);
+          if (enc.seq < this.resumeSeq) return;
+          // A record that will wait in the sequencer is flattened first: the text is built as a
+          // tree of pieces several times its size (the writer would flatten it anyway).
+          if (enc.seq !== this.seq.nextSeq) flatten(enc.body);
+          this.seq.push(enc.seq, enc, this.now);
           return;
         }
       }
