@@ -16,7 +16,7 @@
 import { hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CHAIN_GENESIS, CHAIN_MEMBER_HEAD, chainOf, sealLine, unsealLine } from './chain.js';
+import { CHAIN_GENESIS, chainOf, sealInto, sealLine, unsealLine } from './chain.js';
 import type { EncodedSyscall } from './decode.js';
 import type { ExitRecord, GapReason, HeaderRecord, TraceRecord } from './schema.js';
 
@@ -295,7 +295,7 @@ export class JsonlWriter {
     const fd = fs.openSync(file, cont === null ? 'wx' : 'a', 0o600);
     fs.fchmodSync(fd, 0o600);
     const w = new JsonlWriter(file, fd, cont, header);
-    w.setFlushBytes(flushBytes);
+    w.flushBytes = flushBytes;
     if (cont === null) {
       w.write(header);
       w.flush();
@@ -307,38 +307,19 @@ export class JsonlWriter {
     return w;
   }
 
-  private setFlushBytes(n: number): void {
-    this.flushBytes = n;
-  }
-
   /**
-   * Chains `body` onto the head and appends it, sealed (chain.ts sealLine: the body without its
-   * closing brace, the chain member, a newline), to the batch buffer; returns the new head.
-   * Same value as chainOf(head, body), computed over the bytes already encoded into the buffer:
-   * the head is written in front of the body, hashed with it, then the body is moved over it.
-   * An outsized line grows the buffer.
+   * Chains `body` onto the head and appends the sealed line to the batch buffer (chain.ts
+   * sealInto); returns the new head. An outsized line grows the buffer.
    */
   private append(body: string): string {
-    const head = this.head;
-    const max = head.length + 3 * body.length + 80; // UTF-8 bytes of a UTF-16 string ≤ 3 per unit; + the chain member
+    const max = this.head.length + 3 * body.length + 80; // UTF-8 bytes of a UTF-16 string ≤ 3 per unit; + the chain member
     if (this.bytes + max > this.batchBuf.length) {
       const grown = Buffer.allocUnsafe(Math.max(2 * this.batchBuf.length, this.bytes + max));
       this.batchBuf.copy(grown, 0, 0, this.bytes);
       this.batchBuf = grown;
     }
-    const b = this.batchBuf;
-    const start = this.bytes;
-    const hl = b.write(head, start, 'latin1'); // 64 hex digits, none for the first line
-    const n = b.write(body, start + hl);
-    const chain = hash('sha256', b.subarray(start, start + hl + n), 'hex');
-    if (hl !== 0) b.copyWithin(start, start + hl, start + hl + n - 1);
-    let at = start + n - 1; // over the body's closing '}'
-    at += b.write(CHAIN_MEMBER_HEAD, at, 'latin1');
-    at += b.write(chain, at, 'latin1');
-    b[at++] = 0x22; // "
-    b[at++] = 0x7d; // }
-    b[at++] = 0x0a; // \n
-    this.bytes = at;
+    const { chain, end } = sealInto(this.batchBuf, this.bytes, this.head, body);
+    this.bytes = end;
     this.head = chain;
     return chain;
   }
@@ -390,17 +371,14 @@ export class JsonlWriter {
   }
 
   private account(d: Dropped, rec: TraceRecord): void {
-    let from: number, to: number;
     if (rec.type === 'syscall' || rec.type === 'process' || rec.type === 'throttle') {
-      d.records++;
-      from = to = Number(rec.seq);
-    } else if (rec.type === 'gap') {
-      d.lostInGaps += Number(rec.lost);
-      from = Number(rec.seq_from);
-      to = Number(rec.seq_to);
-    } else return;
-    if (from < d.seqFrom) d.seqFrom = from;
-    if (to > d.seqTo) d.seqTo = to;
+      accountRecord(d, Number(rec.seq));
+      return;
+    }
+    if (rec.type !== 'gap') return;
+    d.lostInGaps += Number(rec.lost);
+    if (Number(rec.seq_from) < d.seqFrom) d.seqFrom = Number(rec.seq_from);
+    if (Number(rec.seq_to) > d.seqTo) d.seqTo = Number(rec.seq_to);
   }
 
   private sealExit(rec: ExitRecord): ExitRecord {
