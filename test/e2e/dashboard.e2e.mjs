@@ -282,6 +282,44 @@ test('export downloads the whole trace and the filtered view', async () => {
   await page.fill('[data-testid=f-syscall]', '');
 });
 
+// The container list arrives over HTTP, the live socket is opened by a Web Worker: on a busy
+// machine the list wins and a user can click a running container before the socket is up. That
+// container must still be followed live (subscribed once the socket opens), not shown as the few
+// lines its file had at the click. The worker's script is held back to make the race certain.
+test('a running container clicked before the live connection is up is followed live', async () => {
+  const b = makeBundle('e2e-early', ['/bin/workload', 'script']);
+  runc('create', '-b', b, 'e2e-early');
+  cleanups.push(() => spawnSync(RUNC, ['--root', RUNC_ROOT, 'delete', '-f', 'e2e-early']));
+  const workerScript = /\/assets\/feed\.worker-[^/]*\.js$/;
+  let release;
+  const gate = new Promise((r) => (release = r));
+  let held = false;
+  await page.route(workerScript, async (route) => {
+    held = true;
+    await gate;
+    await route.continue();
+  });
+  try {
+    await page.goto(url);
+    await until('e2e-early listed as running', async () => (await item('e2e-early.jsonl').getAttribute('data-state').catch(() => null)) === 'running');
+    await until('the feed worker script requested (and held)', () => held);
+    const connBefore = await page.textContent('[data-testid=conn]');
+    assert(connBefore !== 'live', `the live connection must not be up yet, it says ${connBefore}`);
+    await item('e2e-early.jsonl').click();
+    release();
+    await until('connected', async () => (await page.textContent('[data-testid=conn]')) === 'live');
+    runc('start', 'e2e-early');
+    await until('exit record in the live view', async () => (await page.locator('[data-testid=trace-exit]').count()) > 0, 15_000);
+    const exit = readTrace('e2e-early.jsonl').at(-1);
+    assert(exit.type === 'exit', 'file ends with an exit record');
+    assert((await countRecords()) === exit.records, `live view has ${await countRecords()} records, exit record says ${exit.records}`);
+    assert((await page.textContent('.trace-head')).includes('live'), 'the view is the live one');
+  } finally {
+    release();
+    await page.unroute(workerScript);
+  }
+});
+
 // Hostile strings, all produced by a real container: markup, script tags, quotes, control
 // characters, a right-to-left override and bytes that are not UTF-8, in comm, paths and argv.
 const EVIL_SCRIPT = [

@@ -69,6 +69,7 @@ export function App() {
   const [, setFrame] = useState(0);
   const [panelTick, setPanelTick] = useState(0);
   const connRef = useRef<Connection | null>(null);
+  const connKindRef = useRef<ConnState['kind']>('connecting');
   const searchRef = useRef<HTMLInputElement>(null);
 
   // Coalesce renders to one per animation frame, whatever the message rate.
@@ -145,7 +146,10 @@ export function App() {
   useEffect(() => {
     const c = new Connection(wsUrl(token), {
       message: onMessage,
-      state: setConn,
+      state: (s) => {
+        connKindRef.current = s.kind;
+        setConn(s);
+      },
       invalid: () => setInvalid((n) => n + 1),
     });
     connRef.current = c;
@@ -189,10 +193,14 @@ export function App() {
     // Already open: a live view stays live while running; a recorded file reloads only if it changed.
     if (cur !== null && cur.key === c.file && ((cur.source === 'live' && c.state === 'running') || (cur.source === 'file' && cur.progress === null && cur.bytes === c.bytes))) return;
     const base = { ds: new Dataset(), next: 0, bad: [], lines: 0, error: null, bytes: c.bytes };
-    if (c.state === 'running' && c.stream !== null && connRef.current?.open) {
+    // The list comes over HTTP and may arrive before the socket is up: a container clicked while
+    // the socket is still connecting is followed live too (the hello handler subscribes it).
+    // Only a connection known to be down falls back to the recorded file.
+    const c0 = connRef.current;
+    if (c.state === 'running' && c.stream !== null && c0 !== null && (c0.open || connKindRef.current === 'connecting')) {
       const t: Trace = { ...base, key: c.file, title: c.container, source: 'live', stream: c.stream, progress: null };
       openTrace(t);
-      connRef.current.send({ type: 'subscribe', stream: c.stream });
+      if (c0.open) c0.send({ type: 'subscribe', stream: c.stream });
       return;
     }
     const t: Trace = { ...base, key: c.file, title: c.container, source: 'file', stream: null, progress: 'loading…' };
