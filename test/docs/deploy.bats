@@ -174,7 +174,10 @@ import sys, yaml
 for doc in yaml.safe_load_all(open(sys.argv[1])):
     if doc and doc.get("kind") == "DaemonSet":
         for c in doc["spec"]["template"]["spec"]["containers"]:
-            print(" ".join(c.get("command", []) + c.get("args", [])))
+            argv = c.get("command", []) + c.get("args", [])
+        # node's own flags come before the script; the consumer's after it
+        script = next(i for i, a in enumerate(argv) if a.endswith("/main.js"))
+        print(" ".join(argv[script + 1:]))
 ' "$K8S/consumer-daemonset.yaml"; } | grep -oE -- '--[a-z-]+' | sort -u)
 	[ -n "$flags" ]
 	for flag in $flags; do
@@ -184,6 +187,21 @@ for doc in yaml.safe_load_all(open(sys.argv[1])):
 	run "$CONSUMER" --out "$BATS_TEST_TMPDIR/x" --no-such-flag
 	[ "$status" = 2 ]
 	[[ $output == *"unknown option --no-such-flag"* ]]
+}
+
+@test "DaemonSet: node runs with the launcher's node flags (the consumer's memory settings)" {
+	local launcher daemonset
+	launcher=$(sed -nE 's|^exec node (.*) "\$here/\.\./consumer/dist/main\.js".*|\1|p' "$CONSUMER")
+	[ -n "$launcher" ]
+	daemonset=$($PY -c '
+import sys, yaml
+for doc in yaml.safe_load_all(open(sys.argv[1])):
+    if doc and doc.get("kind") == "DaemonSet":
+        argv = doc["spec"]["template"]["spec"]["containers"][0]["command"]
+        print(" ".join(argv[1:next(i for i, a in enumerate(argv) if a.endswith("/main.js"))]))
+' "$K8S/consumer-daemonset.yaml")
+	echo "launcher: $launcher; DaemonSet: $daemonset"
+	[ "$launcher" = "$daemonset" ]
 }
 
 @test "systemd unit: the consumer records a real process inside the unit's sandbox, using only syscalls its filter allows" {
