@@ -8,11 +8,12 @@
 # Knobs (env): BENCH_N (row 1 rounds, 15), BENCH_DD_N (rows 2/3 rounds, 5), BENCH_STRACE (1: include
 # strace -f in row 2), BENCH_RATE_SECS (row 4 seconds per rate, 10; the issue's 60 s: BENCH_RATE_SECS=60),
 # BENCH_RATES ("100000 200000 500000 1000000"), BENCH_ROWS ("1 2 3 4 5 6 lever"), BENCH_STRACE_N (3:
-# strace rounds, each ~50 s).
+# strace rounds, each ~50 s), BENCH_CONSUMER (the consumer command, default build/bin/runc-trace-consumer:
+# rows 4/5 of another consumer build or launcher, for an A/B).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/build/bin
-TRACE=$BIN/runc-trace PRISTINE=$BIN/runc-pristine HELPER=$BIN/runc-trace-bpf CONSUMER=$BIN/runc-trace-consumer
+TRACE=$BIN/runc-trace PRISTINE=$BIN/runc-pristine HELPER=$BIN/runc-trace-bpf CONSUMER=${BENCH_CONSUMER:-$BIN/runc-trace-consumer}
 N=${BENCH_N:-15} DD_N=${BENCH_DD_N:-5} RATE_SECS=${BENCH_RATE_SECS:-10}
 RATES=${BENCH_RATES:-100000 200000 500000 1000000} ROWS=${BENCH_ROWS:-1 2 3 4 5 6 lever}
 DD_COUNT=500000

@@ -125,8 +125,8 @@ teardown() {
 	run runc run -b "$BUNDLE" "$id"
 	[ "$status" -ne 0 ]
 	echo "malformed config.json: $output" >&3
-	# runc's own loadSpec error; it does not name the file (RELIABILITY.md).
-	[[ "$output" == *"unexpected EOF"* || "$output" == *"config.json"* ]]
+	# patch 0004: loadSpec's decode error names the file
+	[[ "$output" == *"config.json: unexpected EOF"* ]]
 	assert_gone "$id"
 }
 
