@@ -721,16 +721,19 @@ static void clear_slot(struct shared *sh, __u32 k)
  * A container deleted before any consumer read its ring would otherwise vanish without a trace
  * (adr/0001, "unconsumed rings"). disarm copies the unconsumed records, the container file and
  * the slot's counters into SPILL_DIR/<id>.<gen>.<armed_boot_ns>.spill, which the consumer turns
- * into the container's JSONL file. If the spill cannot be written (disk full), a loss marker with
- * the same first line and no records records the loss instead; disarm itself never fails for it.
+ * into the container's JSONL file. If the spill cannot be written (disk full), or would take the
+ * spill dir past its cap, a loss marker with the same first line and no records records the loss
+ * instead; disarm itself never fails for it.
  *
  * Format: one JSON line {"spill":1,"kind":"records"|"loss",...,"state":<container file>}, then
  * "records_bytes" bytes of records exactly as trace.h lays them out (ring framing and discarded
  * records dropped, each record 8-byte aligned, hdr.size = its length).
  */
 #define SPILL_WAIT_MS	100	/* how long a live consumer gets to drain the ring before we copy it */
+#define SPILL_MAX	(1ULL << 30)	/* default cap on the spill dir (RUNC_TRACE_BPF_SPILL_MAX) */
 
 static char spill_dir[PATH_MAX], lost_dir[PATH_MAX];
+static unsigned long long spill_max = SPILL_MAX;
 static __u64 boot_ns(void);
 
 /*
@@ -822,6 +825,59 @@ static int ensure_spill_dir(const char *dir)
 	return ensure_dir(dir, 0700);
 }
 
+/*
+ * Whether `need` more bytes fit in the spill dir under spill_max. Without a cap, a host whose
+ * consumer is down for a day with many traced containers fills the disk under the spill dir
+ * (/var/lib), and everything else on it. Counts every regular file there (st_size: spills, loss
+ * markers, anything else); a missing dir holds nothing. If they do not fit, `why` says so and
+ * -EDQUOT is returned; a dir that cannot be read is an error like a failed write.
+ */
+static int spill_room(size_t need, char *why, size_t size)
+{
+	unsigned long long used = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = NULL;
+	int fd;
+
+	fd = open(spill_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		return -errno;
+	if (fd >= 0 && !(d = fdopendir(fd))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	while (d && (de = readdir(d)))
+		if (!fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode))
+			used += st.st_size;
+	if (d)
+		closedir(d);
+	if (need <= spill_max && used <= spill_max - need)
+		return 0;
+	snprintf(why, size, "spill dir cap reached: %s holds %llu bytes, this spill needs %zu, the cap "
+		 "(RUNC_TRACE_BPF_SPILL_MAX) is %llu", spill_dir, used, need, spill_max);
+	return -EDQUOT;
+}
+
+/* json_put_str into a new string (NULL when out of memory) */
+static char *json_quote(const char *s)
+{
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	json_put_str(f, s);
+	if (fclose(f)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* Writes header + records to DIR/NAME (tmp, fsync, rename, fsync DIR); nothing is left on failure. */
 static int spill_write(const char *dir, const char *name, const char *header, const struct ring_map *r,
 		       __u64 from, __u64 to)
@@ -880,10 +936,10 @@ out:
  */
 static void spill_ring(struct shared *sh, __u32 k, const char *id, const char *pin, const char *state)
 {
-	char name[NAME_MAX + 1], *header = NULL;
+	char name[NAME_MAX + 1], why[512] = "", *header = NULL, *quoted;
 	struct ring_map r = {}, *rp = NULL;
 	unsigned long long gen = 0, armed = 0;
-	__u64 cons = 0, prod = 0, end;
+	__u64 cons = 0, prod = 0, end, bytes = 0;
 	struct trace_slot s = {};
 	bool attached, truncated = false;
 	size_t state_len = strlen(state);
@@ -919,6 +975,8 @@ static void spill_ring(struct shared *sh, __u32 k, const char *id, const char *p
 			truncated = true;
 			break;
 		}
+		if (!(hdr & BPF_RINGBUF_DISCARD_BIT))
+			bytes += (len + 7) & ~7u;	/* what spill_write copies */
 		end += (len + BPF_RINGBUF_HDR_SZ + 7) & ~7u;
 	}
 	if (!rp)
@@ -933,26 +991,35 @@ static void spill_ring(struct shared *sh, __u32 k, const char *id, const char *p
 		header = NULL;
 		err = -ENOMEM;
 	} else {
-		err = spill_write(spill_dir, name, header, rp, cons, end);
+		err = spill_room(strlen(header) + bytes, why, sizeof(why));
+		if (!err)
+			err = spill_write(spill_dir, name, header, rp, cons, end);
 	}
 	if (!err) {
 		vlog("%s: spilled %llu bytes of unconsumed records to %s/%s", id,
 		     (unsigned long long)(end - cons), spill_dir, name);
 		goto out;
 	}
-	fail(err, "spill ring buffer of %s to %s (writing a loss marker instead)", id, spill_dir);
+	if (!why[0])
+		snprintf(why, sizeof(why), "%s", strerror(-err));
+	fprintf(stderr, "runc-trace-bpf: failed to spill ring buffer of %s to %s (writing a loss marker instead): %s\n",
+		id, spill_dir, why);
 	/* the loss marker: the same line without records; the consumer writes it as a gap */
 	free(header);
+	header = NULL;
 	snprintf(name, sizeof(name), "%s.%llu.%llu.lost", id, gen, armed);
-	if (asprintf(&header, "{\"spill\":1,\"kind\":\"loss\",\"error\":\"%s\",\"seq\":%llu,\"lost\":%llu,"
+	quoted = json_quote(why);	/* the cap's message names the spill dir, which may hold '"' */
+	if (!quoted || asprintf(&header, "{\"spill\":1,\"kind\":\"loss\",\"error\":%s,\"seq\":%llu,\"lost\":%llu,"
 		     "\"consumer_pos\":%llu,\"producer_pos\":%llu,\"truncated\":false,\"consumer_attached\":%s,"
 		     "\"disarmed_boot_ns\":%llu,\"state\":%.*s}\n",
-		     strerror(-err), (unsigned long long)s.seq, (unsigned long long)s.lost,
+		     quoted, (unsigned long long)s.seq, (unsigned long long)s.lost,
 		     (unsigned long long)cons, (unsigned long long)prod, attached ? "true" : "false",
 		     (unsigned long long)boot_ns(), (int)state_len, state) < 0) {
+		free(quoted);
 		header = NULL;
 		goto out;
 	}
+	free(quoted);
 	/* the spill dir first (persistent); if even that is full, the run dir (tmpfs, another fs) */
 	err = spill_write(spill_dir, name, header, NULL, 0, 0);
 	if (err)
@@ -1676,6 +1743,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(lost_dir, sizeof(lost_dir), "%s/lost", run_dir);
+	/* strict like --buffer-size: a typo must not silently leave the spill dir uncapped */
+	if (getenv("RUNC_TRACE_BPF_SPILL_MAX") && parse_u64(getenv("RUNC_TRACE_BPF_SPILL_MAX"), &spill_max)) {
+		fail(EINVAL, "parse RUNC_TRACE_BPF_SPILL_MAX '%s' (want the spill dir's cap in bytes)",
+		     getenv("RUNC_TRACE_BPF_SPILL_MAX"));
+		return 2;
+	}
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	libbpf_set_print(libbpf_print_fn);
 	if (geteuid() != 0 && strcmp(cmd, "status")) {
