@@ -160,6 +160,9 @@ bad_arm "--buffer-size too large" "parse --buffer-size" --id t-bad --pid "$P" --
 mkdir -p "$RUN_DIR/.t-rollback.json.tmp"	# the state file cannot be written: fails after load and pin
 bad_arm "failure after loading: everything rolled back, programs unloaded" "create $RUN_DIR/.t-rollback.json.tmp" --id t-rollback --pid "$P"
 rmdir "$RUN_DIR/.t-rollback.json.tmp"
+for bad in junk 1G -1 ""; do	# checked before any command: a typo must not leave the spill dir uncapped
+	RUNC_TRACE_BPF_SPILL_MAX=$bad bad_arm "bad RUNC_TRACE_BPF_SPILL_MAX '$bad'" "parse RUNC_TRACE_BPF_SPILL_MAX '$bad'" --id t-bad --pid "$P"
+done
 META='[1]' bad_arm "meta not an object" "parse container metadata" --id t-bad --pid "$P"
 META='{"a":' bad_arm "meta truncated" "parse container metadata" --id t-bad --pid "$P"
 META='{"a":1} x' bad_arm "meta trailing garbage" "parse container metadata" --id t-bad --pid "$P"

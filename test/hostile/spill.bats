@@ -155,3 +155,113 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 	verify "$OUT/$id.jsonl"
 	[ -z "$(ours "$LOST_DIR")" ]
 }
+
+# The spill dir's cap (runc-trace-bpf, RUNC_TRACE_BPF_SPILL_MAX, default 1 GiB). runc runs the helper
+# with PATH alone (patch 0003), so only a direct `runc-trace-bpf disarm` sees the variable: tests 7-9
+# disarm that way before `runc delete`, whose own disarm then finds nothing left.
+
+@test "the spill dir holds its cap (default 1 GiB): runc delete writes a loss marker naming the cap, the consumer writes it as a no-consumer gap" {
+	id=${ID_PREFIX}-cap
+	wait_no_consumer
+	mkdir -p -m 0700 "$SPILL_DIR"
+	mount -t tmpfs -o size=64m,mode=0700 tmpfs "$SPILL_DIR"
+	# room on the disk for the spill; a sparse file stands in for a GiB of spills (st_size counts)
+	truncate -s 1G "$SPILL_DIR/.fill"
+	make_bundle cap "$TRACED" /bin/workload exit 0
+	runc run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	wait_stopped "$id"
+	run runc delete "$id"
+	[ "$status" -eq 0 ]
+	assert_gone "$id"
+	[ -z "$(ours "$SPILL_DIR" | grep -v '\.lost$')" ]
+	marker=$SPILL_DIR/$(ours "$SPILL_DIR" | grep "^$id\..*\.lost$")
+	head -n 1 "$marker" | jq -e --arg dir "$SPILL_DIR" '.kind == "loss" and .seq > 0 and
+		(.error | startswith("spill dir cap reached: \($dir) holds 1073741824 bytes, this spill needs ") and
+		 endswith(", the cap (RUNC_TRACE_BPF_SPILL_MAX) is 1073741824"))'
+	seq=$(head -n 1 "$marker" | jq .seq)
+	echo "loss marker: $(head -n 1 "$marker" | jq -r .error)" >&3
+	start_consumer
+	wait_trace "$id"
+	records "$id" '.type == "gap"' | jq -e --argjson seq "$seq" '.seq_from == 0 and .seq_to == $seq - 1 and .reason == "no-consumer"'
+	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.source == "loss-marker" and .records == 0 and .lost == $seq and .lost_by_reason["no-consumer"] == $seq'
+	verify "$OUT/$id.jsonl"
+	[ -z "$(ours "$SPILL_DIR")" ]
+}
+
+@test "RUNC_TRACE_BPF_SPILL_MAX below one spill: disarm writes a loss marker, not a spill; the consumer writes the gap" {
+	id=${ID_PREFIX}-max
+	wait_no_consumer
+	make_bundle max "$TRACED" /bin/workload exit 0
+	runc run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	wait_stopped "$id"
+	run env RUNC_TRACE_BPF_SPILL_MAX=4096 "$HELPER" disarm --id "$id"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "runc-trace-bpf: failed to spill ring buffer of $id to $SPILL_DIR (writing a loss marker instead): spill dir cap reached: "* ]]
+	runc delete "$id"
+	assert_gone "$id"
+	[ -z "$(ours "$SPILL_DIR" | grep -v '\.lost$')" ]
+	marker=$SPILL_DIR/$(ours "$SPILL_DIR" | grep "^$id\..*\.lost$")
+	head -n 1 "$marker" | jq -e '.kind == "loss" and .seq > 0 and
+		(.error | endswith(", the cap (RUNC_TRACE_BPF_SPILL_MAX) is 4096") and
+		 (capture("this spill needs (?<n>[0-9]+),").n | tonumber) > 4096)'
+	seq=$(head -n 1 "$marker" | jq .seq)
+	start_consumer
+	wait_trace "$id"
+	records "$id" '.type == "gap"' | jq -e --argjson seq "$seq" '.seq_from == 0 and .seq_to == $seq - 1 and .reason == "no-consumer"'
+	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.source == "loss-marker" and .records == 0 and .lost == $seq and .lost_by_reason["no-consumer"] == $seq'
+	verify "$OUT/$id.jsonl"
+	[ -z "$(ours "$SPILL_DIR")" ]
+}
+
+@test "RUNC_TRACE_BPF_SPILL_MAX not reached: the spill is written and imported as before" {
+	id=${ID_PREFIX}-under
+	# a spill dir of this test's own: other spills on the host must not count against the cap
+	dir=$BATS_TEST_TMPDIR/spill
+	wait_no_consumer
+	make_bundle under "$TRACED" /bin/workload exit 0
+	runc run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	wait_stopped "$id"
+	# at most the 8 MiB ring plus the header line, next to 7 MiB already there
+	mkdir -p -m 0700 "$dir"
+	truncate -s 7M "$dir/.fill"
+	run env RUNC_TRACE_BPF_SPILL_DIR="$dir" RUNC_TRACE_BPF_SPILL_MAX=$((16 << 20)) "$HELPER" disarm --id "$id"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	runc delete "$id"
+	assert_gone "$id"
+	spill=$dir/$(ours "$dir" | grep "^$id\.[0-9]*\.[0-9]*\.spill$")
+	[ -z "$(ours "$dir" | grep -v '\.spill$')" ]
+	[ -z "$(ours "$LOST_DIR" | grep "^$id\.")" ]
+	head -n 1 "$spill" | jq -e '.kind == "records" and .error == null and .seq > 0'
+	seq=$(head -n 1 "$spill" | jq .seq)
+	start_consumer --spill-dir "$dir"
+	wait_trace "$id"
+	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.source == "spill" and .lost == 0 and .records == $seq'
+	seq_accounted "$OUT/$id.jsonl" "$seq"
+	verify "$OUT/$id.jsonl"
+	[ -z "$(ours "$dir")" ]
+}
+
+@test "a bad RUNC_TRACE_BPF_SPILL_MAX is refused, named, and leaves nothing: the container stays armed, no spill, no marker" {
+	id=${ID_PREFIX}-badmax
+	start_consumer
+	make_bundle badmax "$TRACED" /bin/workload exit 0
+	runc run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	wait_stopped "$id"
+	for bad in junk 1G 1GiB -1 " 5" 0x10 18446744073709551616 ""; do
+		run env RUNC_TRACE_BPF_SPILL_MAX="$bad" "$HELPER" disarm --id "$id"
+		[ "$status" -eq 2 ]
+		[ "$output" = "runc-trace-bpf: failed to parse RUNC_TRACE_BPF_SPILL_MAX '$bad' (want the spill dir's cap in bytes): Invalid argument" ]
+		[ -e "$STATE_DIR/containers/$id.json" ]
+		[ -e "$PIN_DIR/containers/$id" ]
+		[ -z "$(ours "$SPILL_DIR" | grep "^$id\.")" ]
+		[ -z "$(ours "$LOST_DIR" | grep "^$id\.")" ]
+	done
+	# still armed and traced: the real delete (the consumer reads the ring) ends it as usual
+	runc delete "$id"
+	assert_gone "$id"
+	wait_trace "$id"
+	tail -n 1 "$OUT/$id.jsonl" | jq -e '.type == "exit" and (has("source") | not)'
+	verify "$OUT/$id.jsonl"
+	[ -z "$(ours "$SPILL_DIR" | grep "^$id\.")" ]
+}
