@@ -729,7 +729,14 @@ static void clear_slot(struct shared *sh, __u32 k)
  * "records_bytes" bytes of records exactly as trace.h lays them out (ring framing and discarded
  * records dropped, each record 8-byte aligned, hdr.size = its length).
  */
-#define SPILL_WAIT_MS	100	/* how long a live consumer gets to drain the ring before we copy it */
+/*
+ * How long a live consumer gets to drain the ring before we copy it: it drains every 20 ms, but on
+ * a loaded host a tick can slip by more than 100 ms (a spill taken then is imported, not lost, but
+ * it is a second path for the same records). So wait while it makes progress, and give up after
+ * SPILL_STALL_MS without any (a stopped or hung consumer) or SPILL_WAIT_MS in all.
+ */
+#define SPILL_STALL_MS	500
+#define SPILL_WAIT_MS	2000
 #define SPILL_MAX	(1ULL << 30)	/* default cap on the spill dir (RUNC_TRACE_BPF_SPILL_MAX) */
 
 static char spill_dir[PATH_MAX], lost_dir[PATH_MAX];
@@ -955,8 +962,13 @@ static void spill_ring(struct shared *sh, __u32 k, const char *id, const char *p
 	if (fd >= 0 && !map_ring(fd, &r)) {
 		rp = &r;
 		/* a live consumer drains every few ms: give it the chance before copying anything */
-		for (int i = 0; attached && i < SPILL_WAIT_MS / 5 && *r.cons < *r.prod; i++)
+		__u64 seen = *r.cons;
+		for (int i = 0, idle = 0; attached && i < SPILL_WAIT_MS / 5 && idle < SPILL_STALL_MS / 5 &&
+					  *r.cons < *r.prod; i++) {
 			usleep(5000);
+			idle = *r.cons == seen ? idle + 1 : 0;
+			seen = *r.cons;
+		}
 		cons = *r.cons;
 		prod = *r.prod;
 	}

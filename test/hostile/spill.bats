@@ -265,3 +265,27 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 	verify "$OUT/$id.jsonl"
 	[ -z "$(ours "$SPILL_DIR" | grep "^$id\.")" ]
 }
+
+@test "the consumer stalls for 0.3 s while the container is deleted: disarm waits for it, no spill" {
+	id=${ID_PREFIX}-stall
+	start_consumer
+	make_bundle stall "$TRACED" /bin/sh -c 'while [ ! -e /tmp/go ]; do usleep 20000; done; /bin/workload spin 3000'
+	runc run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	wait_trace_file() { for _ in $(seq 100); do [ -s "$OUT/$id.jsonl" ] && return; sleep 0.1; done; return 1; }
+	wait_trace_file
+	# Stopped, the consumer leaves the spin's records in the ring; it resumes 0.3 s into the
+	# delete, longer than a consumer tick may slip on a loaded host (the old fixed wait: 0.1 s).
+	kill -STOP "$(consumer_pid)"
+	touch "$BUNDLE/rootfs/tmp/go"
+	wait_stopped "$id"
+	(sleep 0.3; kill -CONT "$(consumer_pid)") &
+	local waker=$!
+	runc delete "$id"
+	# checked before the consumer could have imported (and removed) a spill
+	[ -z "$(ours "$SPILL_DIR")" ]
+	wait "$waker"
+	wait_trace "$id"
+	tail -n 1 "$OUT/$id.jsonl" | jq -e '(has("source") | not) and .status == 0 and .lost == 0'
+	[ "$(records "$id" '.type == "syscall" and .syscall == "getppid"' | wc -l)" -ge 3000 ]
+	verify "$OUT/$id.jsonl"
+}
