@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -583,10 +584,34 @@ static int open_pinned(struct shared *sh)
 	return 0;
 }
 
-static int load_and_pin(struct shared *sh)
+/* buffers[0] = rb, on a thread: the update waits for an RCU grace period (maybe_wait_bpf_programs) */
+struct ring_insert {
+	int map, rb, err;
+};
+
+static void *insert_first_ring(void *arg)
 {
+	struct ring_insert *a = arg;
+	__u32 k = 0;
+
+	a->err = bpf_map_update_elem(a->map, &k, &a->rb, BPF_ANY) ? -errno : 0;
+	return NULL;
+}
+
+/*
+ * Loads, attaches and pins everything. The first container's ring buffer (`rbsize` bytes) is
+ * created here and put into slot 0 (the first free slot of a new `slots` map) while the kernel
+ * verifies the programs, so that the grace period of the map-in-map update and the verification
+ * overlap; *rb is its fd on success. `buffers` is created here (as libbpf would: no BTF, a
+ * TRACE_MIN_RINGBUF ring as inner map template) and handed to libbpf with bpf_map__reuse_fd.
+ */
+static int load_and_pin(struct shared *sh, __u64 rbsize, int *rb)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, outer);
+	struct ring_insert ins = { .map = -1, .rb = -1 };
 	char path[PATH_MAX];
-	int err;
+	pthread_t thread;
+	int err, inner;
 
 	err = ensure_bpffs();
 	if (err)
@@ -602,9 +627,41 @@ static int load_and_pin(struct shared *sh)
 		err = fail(errno, "open BPF object trace");
 		goto cleanup;
 	}
-	err = trace_bpf__load(sh->skel);
+	inner = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "buffers.inner", 0, 0, TRACE_MIN_RINGBUF, NULL);
+	if (inner < 0) {
+		err = fail(errno, "create map buffers");
+		goto cleanup;
+	}
+	outer.inner_map_fd = inner;
+	ins.map = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "buffers", sizeof(__u32), sizeof(__u32),
+				 TRACE_MAX_CONTAINERS, &outer);
+	err = ins.map < 0 ? -errno : 0;
+	close(inner);
+	if (!err)
+		err = bpf_map__reuse_fd(sh->skel->maps.buffers, ins.map);	/* libbpf keeps a dup */
+	if (err) {
+		err = fail(err, "create map buffers");
+		goto cleanup;
+	}
+	ins.rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rt_ringbuf", 0, 0, rbsize, NULL);
+	if (ins.rb < 0) {
+		err = fail(errno, "create ring buffer of %llu bytes", (unsigned long long)rbsize);
+		goto cleanup;
+	}
+	fcntl(ins.rb, F_SETFD, FD_CLOEXEC);
+	if (pthread_create(&thread, NULL, insert_first_ring, &ins)) {
+		insert_first_ring(&ins);
+		err = trace_bpf__load(sh->skel);
+	} else {
+		err = trace_bpf__load(sh->skel);
+		pthread_join(thread, NULL);
+	}
 	if (err) {
 		err = fail(err, "load BPF object trace");
+		goto cleanup;
+	}
+	if (ins.err) {
+		err = fail(ins.err, "insert ring buffer into slot 0");
 		goto cleanup;
 	}
 	err = trace_bpf__attach(sh->skel);
@@ -646,10 +703,16 @@ static int load_and_pin(struct shared *sh)
 	sh->scratch = bpf_map__fd(sh->skel->maps.scratch);
 	sh->throttles = bpf_map__fd(sh->skel->maps.throttles);
 	sh->loaded_here = true;
+	close(ins.map);
+	*rb = ins.rb;
 	vlog("loaded and pinned under %s", PIN_DIR);
 	return 0;
 
 cleanup:
+	if (ins.map >= 0)
+		close(ins.map);
+	if (ins.rb >= 0)
+		close(ins.rb);
 	trace_bpf__destroy(sh->skel);
 	sh->skel = NULL;
 	unload_all();
@@ -1287,7 +1350,7 @@ static int cmd_arm(const char *id, const char *pid_s, const char *size_s, const 
 	}
 
 	if (!have_shared) {
-		err = load_and_pin(&sh);
+		err = load_and_pin(&sh, size, &rb);	/* also puts the ring buffer into slot 0 */
 		if (err)
 			goto cleanup;
 	}
@@ -1306,16 +1369,22 @@ static int cmd_arm(const char *id, const char *pid_s, const char *size_s, const 
 		goto cleanup;
 	}
 
-	rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rt_ringbuf", 0, 0, size, NULL);
-	if (rb < 0) {
-		err = fail(errno, "create ring buffer of %llu bytes", size);
+	if (rb >= 0 && slot != 0) {	/* cannot happen: a new slots map is all free */
+		err = fail(EBUSY, "use slot 0 of new maps");
 		goto cleanup;
 	}
-	fcntl(rb, F_SETFD, FD_CLOEXEC);
-	err = bpf_map_update_elem(sh.buffers, &slot, &rb, BPF_ANY);
-	if (err) {
-		err = fail(errno, "insert ring buffer into slot %u", slot);
-		goto cleanup;
+	if (rb < 0) {
+		rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rt_ringbuf", 0, 0, size, NULL);
+		if (rb < 0) {
+			err = fail(errno, "create ring buffer of %llu bytes", size);
+			goto cleanup;
+		}
+		fcntl(rb, F_SETFD, FD_CLOEXEC);
+		err = bpf_map_update_elem(sh.buffers, &slot, &rb, BPF_ANY);
+		if (err) {
+			err = fail(errno, "insert ring buffer into slot %u", slot);
+			goto cleanup;
+		}
 	}
 	err = bpf_obj_pin(rb, pin);
 	if (err) {
