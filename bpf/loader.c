@@ -584,31 +584,40 @@ static int open_pinned(struct shared *sh)
 	return 0;
 }
 
-/* buffers[0] = rb, on a thread: the update waits for an RCU grace period (maybe_wait_bpf_programs) */
-struct ring_insert {
-	int map, rb, err;
+/* Creates the first ring buffer and sets buffers[0] to it (that update waits for an RCU grace period). */
+struct first_ring {
+	__u64 size;
+	int map, rb, err;	/* err: rb < 0 if its creation failed, else the update */
 };
 
-static void *insert_first_ring(void *arg)
+static void *create_first_ring(void *arg)
 {
-	struct ring_insert *a = arg;
+	struct first_ring *a = arg;
 	__u32 k = 0;
 
-	a->err = bpf_map_update_elem(a->map, &k, &a->rb, BPF_ANY) ? -errno : 0;
+	a->rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rt_ringbuf", 0, 0, a->size, NULL);
+	if (a->rb < 0) {
+		a->err = -errno;
+		return NULL;
+	}
+	fcntl(a->rb, F_SETFD, FD_CLOEXEC);
+	if (bpf_map_update_elem(a->map, &k, &a->rb, BPF_ANY))
+		a->err = -errno;
 	return NULL;
 }
 
 /*
  * Loads, attaches and pins everything. The first container's ring buffer (`rbsize` bytes) is
- * created here and put into slot 0 (the first free slot of a new `slots` map) while the kernel
- * verifies the programs, so that the grace period of the map-in-map update and the verification
- * overlap; *rb is its fd on success. `buffers` is created here (as libbpf would: no BTF, a
- * TRACE_MIN_RINGBUF ring as inner map template) and handed to libbpf with bpf_map__reuse_fd.
+ * created and put into slot 0 (the first free slot of a new `slots` map) on a thread while libbpf
+ * relocates and the kernel verifies the programs, so that its allocation and the grace period of
+ * the map-in-map update overlap them; *rb is its fd on success. `buffers` is created here as
+ * libbpf would (no BTF, a TRACE_MIN_RINGBUF ring as inner map template) and handed to libbpf with
+ * bpf_map__reuse_fd, so that it exists before the programs are loaded.
  */
 static int load_and_pin(struct shared *sh, __u64 rbsize, int *rb)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, outer);
-	struct ring_insert ins = { .map = -1, .rb = -1 };
+	struct first_ring ins = { .size = rbsize, .map = -1, .rb = -1 };
 	char path[PATH_MAX];
 	pthread_t thread;
 	int err, inner;
@@ -643,18 +652,17 @@ static int load_and_pin(struct shared *sh, __u64 rbsize, int *rb)
 		err = fail(err, "create map buffers");
 		goto cleanup;
 	}
-	ins.rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rt_ringbuf", 0, 0, rbsize, NULL);
-	if (ins.rb < 0) {
-		err = fail(errno, "create ring buffer of %llu bytes", (unsigned long long)rbsize);
-		goto cleanup;
-	}
-	fcntl(ins.rb, F_SETFD, FD_CLOEXEC);
-	if (pthread_create(&thread, NULL, insert_first_ring, &ins)) {
-		insert_first_ring(&ins);
+	if (pthread_create(&thread, NULL, create_first_ring, &ins)) {
+		create_first_ring(&ins);
 		err = trace_bpf__load(sh->skel);
 	} else {
 		err = trace_bpf__load(sh->skel);
 		pthread_join(thread, NULL);
+	}
+	/* the ring first: when it takes the memory the load wanted too, its own failure is the cause */
+	if (ins.err && ins.rb < 0) {
+		err = fail(ins.err, "create ring buffer of %llu bytes", (unsigned long long)rbsize);
+		goto cleanup;
 	}
 	if (err) {
 		err = fail(err, "load BPF object trace");
