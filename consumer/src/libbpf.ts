@@ -203,7 +203,7 @@ export class MappedRingbuf {
     const { mmap, munmap } = c();
     const cons = mmap(null, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) as bigint;
     if (cons === MAP_FAILED) throw fail('mmap', `consumer page of ${what}`, koffi.errno());
-    const dataLen = page + 2 * size;
+    const dataLen = page + size; // the data once, not twice as libbpf does (ringbuf.ts says why)
     const data = mmap(null, dataLen, PROT_READ, MAP_SHARED, fd, page) as bigint;
     if (data === MAP_FAILED) {
       const err = koffi.errno();
@@ -218,7 +218,7 @@ export class MappedRingbuf {
     if (this.fd < 0) return;
     const { munmap } = c();
     munmap(this.consumerAddr, this.pageSize);
-    munmap(this.dataAddr, this.pageSize + 2 * this.size);
+    munmap(this.dataAddr, this.pageSize + this.size);
     closeFd(this.fd);
     this.fd = -1;
     this.consumerAddr = 0n;

@@ -1,8 +1,12 @@
 /**
- * Reads a BPF ring buffer straight from its memory mapping (the layout libbpf's ringbuf.c uses):
+ * Reads a BPF ring buffer straight from its memory mapping (the kernel's layout):
  *   page 0            consumer_pos (u64), mapped read-write
  *   page 1            producer_pos (u64), mapped read-only, followed by
- *   2 × size bytes    the data pages, mapped twice in a row so a record that wraps is contiguous.
+ *   size bytes        the data pages, mapped once.
+ * libbpf maps the data pages twice in a row so that a record wrapping around the end is
+ * contiguous; the kernel populates every page of such a mapping at mmap, so that would put
+ * 2 × size bytes per traced container into this process's RSS. Mapped once, a record that wraps
+ * (at most one per lap of the ring) is copied into a scratch buffer instead.
  * Each record is preceded by an 8-byte header whose u32 length carries BUSY (not yet committed)
  * and DISCARD bits; records are 8-byte aligned. This module only sees ArrayBuffers, so tests run
  * it over plain memory.
@@ -22,7 +26,7 @@ export class RingbufReader {
 
   /**
    * @param consumerPage the consumer_pos page
-   * @param producerAndData producer_pos page + 2 × size data bytes
+   * @param producerAndData producer_pos page + size data bytes
    */
   constructor(
     consumerPage: ArrayBuffer,
@@ -33,11 +37,23 @@ export class RingbufReader {
     private readonly commitEvery = Math.max(size >> 2, 4096),
   ) {
     if ((size & (size - 1)) !== 0) throw new Error(`ring buffer size ${size} is not a power of two`);
-    if (producerAndData.byteLength < pageSize + 2 * size) throw new Error('ring buffer mapping too small');
+    if (producerAndData.byteLength < pageSize + size) throw new Error('ring buffer mapping too small');
     this.consumerPos = new BigUint64Array(consumerPage, 0, 1);
     this.producerPos = new BigUint64Array(producerAndData, 0, 1);
-    this.words = new Int32Array(producerAndData, pageSize, (2 * size) >> 2);
-    this.view = new RecordView(producerAndData, pageSize, 2 * size);
+    this.words = new Int32Array(producerAndData, pageSize, size >> 2);
+    this.view = new RecordView(producerAndData, pageSize, size);
+  }
+
+  /** where wrapping records are put together (grown on demand, reused) */
+  private scratch: RecordView | null = null;
+
+  /** The record of `len` bytes at data offset `start`, which runs past the end: copied, contiguous. */
+  private wrapped(start: number, len: number): RecordView {
+    if (this.scratch === null || this.scratch.bytes.length < len) this.scratch = new RecordView(new ArrayBuffer(Math.max(len, 4096)));
+    const head = this.size - start;
+    this.scratch.bytes.set(this.view.bytes.subarray(start, this.size), 0);
+    this.scratch.bytes.set(this.view.bytes.subarray(0, len - head), head);
+    return this.scratch;
   }
 
   /** Bytes committed or in flight that the consumer has not passed yet. */
@@ -62,7 +78,10 @@ export class RingbufReader {
       if ((hdr & Ringbuf.BUSY_BIT) !== 0) break;
       const len = (hdr & LEN_MASK) >>> 0;
       if ((hdr & Ringbuf.DISCARD_BIT) === 0) {
-        sink(this.view, off + Ringbuf.HDR_SZ, len);
+        // The 8-byte header never wraps (8-aligned in a power-of-two area); the record may.
+        const start = (off + Ringbuf.HDR_SZ) % size;
+        if (start + len <= size) sink(this.view, start, len);
+        else sink(this.wrapped(start, len), 0, len);
         n++;
       }
       cons += (len + Ringbuf.HDR_SZ + 7) & ~7;

@@ -1,4 +1,4 @@
-// Test helper: a BPF ring buffer in plain memory, with the kernel's layout and double mapping.
+// Test helper: a BPF ring buffer in plain memory, with the kernel's layout (data mapped once, as the consumer maps it).
 import { Ringbuf } from '../src/layout.js';
 import { RingbufReader } from '../src/ringbuf.js';
 
@@ -12,7 +12,7 @@ export class FakeRing {
 
   constructor(readonly size: number, readonly pageSize = 4096) {
     this.consumerPage = new ArrayBuffer(pageSize);
-    this.producerAndData = new ArrayBuffer(pageSize + 2 * size);
+    this.producerAndData = new ArrayBuffer(pageSize + size);
     this.data = new Uint8Array(this.producerAndData, pageSize);
     this.prod = new BigUint64Array(this.producerAndData, 0, 1);
     this.cons = new BigUint64Array(this.consumerPage, 0, 1);
@@ -58,11 +58,6 @@ export class FakeRing {
   }
 
   private write(abs: number, bytes: Uint8Array): void {
-    // the kernel maps the data pages twice: writing at off and off+size keeps both views equal
-    for (let i = 0; i < bytes.length; i++) {
-      const o = (abs + i) % this.size;
-      this.data[o] = bytes[i]!;
-      this.data[o + this.size] = bytes[i]!;
-    }
+    for (let i = 0; i < bytes.length; i++) this.data[(abs + i) % this.size] = bytes[i]!;
   }
 }

@@ -54,6 +54,25 @@ describe('ring buffer reader', () => {
     expect(ring.consumerPos).toBeGreaterThan(4096 * 5);
   });
 
+  it('hands over, byte for byte, a record whose header ends the data area and one that wraps', () => {
+    const ring = new FakeRing(4096);
+    const r = ring.reader();
+    const got: number[][] = [];
+    const sink = (v: { bytes: Uint8Array }, off: number, len: number) => got.push([...v.bytes.subarray(off, off + len)]);
+    expect(ring.produce(new Uint8Array(4080).fill(7))).toBe(true); // 8 + 4080: the next header is at 4088
+    r.drain(sink);
+    const a = Uint8Array.from({ length: 40 }, (_, i) => i + 1); // header at 4088, body at 0
+    const b = Uint8Array.from({ length: 4056 }, (_, i) => (i * 31) & 0xff); // header at 40, body 48..4104: wraps by 8
+    expect(ring.produce(a)).toBe(true);
+    r.drain(sink);
+    expect(ring.produce(b)).toBe(true);
+    r.drain(sink);
+    expect(got.length).toBe(3);
+    expect(got[1]).toEqual([...a]);
+    expect(got[2]).toEqual([...b]);
+    expect(ring.consumerPos).toBe(ring.producerPos);
+  });
+
   it('gives space back to the producer during a long drain', () => {
     const ring = new FakeRing(65536);
     for (let i = 0; i < 60; i++) ring.produce(syscallRecord({ nr: 0, seq: i, str0: 'x' }));
