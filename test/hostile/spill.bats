@@ -156,9 +156,11 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 	[ -z "$(ours "$LOST_DIR")" ]
 }
 
-# The spill dir's cap (runc-trace-bpf, RUNC_TRACE_BPF_SPILL_MAX, default 1 GiB). runc runs the helper
-# with PATH alone (patch 0003), so only a direct `runc-trace-bpf disarm` sees the variable: tests 7-9
-# disarm that way before `runc delete`, whose own disarm then finds nothing left.
+# The spill dir's cap (runc-trace-bpf, RUNC_TRACE_BPF_SPILL_MAX, default 1 GiB). runc passes
+# RUNC_TRACE_BPF_SPILL_DIR and RUNC_TRACE_BPF_SPILL_MAX from its own environment to the helper
+# (patch 0003): tests 7 and 8 set them on runc-trace itself ("$RUNC", not the `runc` function), as
+# containerd's service environment would (podman's does not reach delete: docs/DEPLOYMENT.md); test 9
+# runs the helper directly, and once a traced `runc-trace run`.
 
 @test "the spill dir holds its cap (default 1 GiB): runc delete writes a loss marker naming the cap, the consumer writes it as a no-consumer gap" {
 	id=${ID_PREFIX}-cap
@@ -188,32 +190,48 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 	[ -z "$(ours "$SPILL_DIR")" ]
 }
 
-@test "RUNC_TRACE_BPF_SPILL_MAX below one spill: disarm writes a loss marker, not a spill; the consumer writes the gap" {
+@test "RUNC_TRACE_BPF_SPILL_MAX below one spill, set on runc delete: a loss marker, not a spill; the next delete without it spills; the consumer writes both" {
 	id=${ID_PREFIX}-max
+	id2=${ID_PREFIX}-max2
 	wait_no_consumer
 	make_bundle max "$TRACED" /bin/workload exit 0
 	runc run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+	make_bundle max2 "$TRACED" /bin/workload exit 0
+	runc run -d -b "$BUNDLE" "$id2" </dev/null >/dev/null 2>&1
 	wait_stopped "$id"
-	run env RUNC_TRACE_BPF_SPILL_MAX=4096 "$HELPER" disarm --id "$id"
+	wait_stopped "$id2"
+	# the variable is set on runc-trace itself; runc passes it to its disarm
+	run env RUNC_TRACE_BPF_SPILL_MAX=4096 "$RUNC" --root "$RUNC_ROOT" delete "$id"
 	[ "$status" -eq 0 ]
-	[[ "$output" == "runc-trace-bpf: failed to spill ring buffer of $id to $SPILL_DIR (writing a loss marker instead): spill dir cap reached: "* ]]
-	runc delete "$id"
 	assert_gone "$id"
-	[ -z "$(ours "$SPILL_DIR" | grep -v '\.lost$')" ]
+	[ -z "$(ours "$SPILL_DIR" | grep "^$id\." | grep -v '\.lost$')" ]
 	marker=$SPILL_DIR/$(ours "$SPILL_DIR" | grep "^$id\..*\.lost$")
-	head -n 1 "$marker" | jq -e '.kind == "loss" and .seq > 0 and
-		(.error | endswith(", the cap (RUNC_TRACE_BPF_SPILL_MAX) is 4096") and
+	head -n 1 "$marker" | jq -e --arg dir "$SPILL_DIR" '.kind == "loss" and .seq > 0 and
+		(.error | startswith("spill dir cap reached: \($dir) holds ") and endswith(", the cap (RUNC_TRACE_BPF_SPILL_MAX) is 4096") and
 		 (capture("this spill needs (?<n>[0-9]+),").n | tonumber) > 4096)'
 	seq=$(head -n 1 "$marker" | jq .seq)
+	echo "loss marker: $(head -n 1 "$marker" | jq -r .error)" >&3
+	# per invocation: the next delete, without the variable, spills under the default cap
+	run runc delete "$id2"
+	[ "$status" -eq 0 ]
+	assert_gone "$id2"
+	[ -z "$(ours "$SPILL_DIR" | grep "^$id2\." | grep -v '\.spill$')" ]
+	spill2=$SPILL_DIR/$(ours "$SPILL_DIR" | grep "^$id2\.[0-9]*\.[0-9]*\.spill$")
+	head -n 1 "$spill2" | jq -e '.kind == "records" and .error == null and .seq > 0'
+	seq2=$(head -n 1 "$spill2" | jq .seq)
 	start_consumer
 	wait_trace "$id"
 	records "$id" '.type == "gap"' | jq -e --argjson seq "$seq" '.seq_from == 0 and .seq_to == $seq - 1 and .reason == "no-consumer"'
 	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.source == "loss-marker" and .records == 0 and .lost == $seq and .lost_by_reason["no-consumer"] == $seq'
 	verify "$OUT/$id.jsonl"
+	wait_trace "$id2"
+	tail -n 1 "$OUT/$id2.jsonl" | jq -e --argjson seq "$seq2" '.source == "spill" and .lost == 0 and .records == $seq'
+	seq_accounted "$OUT/$id2.jsonl" "$seq2"
+	verify "$OUT/$id2.jsonl"
 	[ -z "$(ours "$SPILL_DIR")" ]
 }
 
-@test "RUNC_TRACE_BPF_SPILL_MAX not reached: the spill is written and imported as before" {
+@test "RUNC_TRACE_BPF_SPILL_DIR and a RUNC_TRACE_BPF_SPILL_MAX not reached, set on runc delete: the spill is written there and imported as before" {
 	id=${ID_PREFIX}-under
 	# a spill dir of this test's own: other spills on the host must not count against the cap
 	dir=$BATS_TEST_TMPDIR/spill
@@ -224,13 +242,14 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 	# at most the 8 MiB ring plus the header line, next to 7 MiB already there
 	mkdir -p -m 0700 "$dir"
 	truncate -s 7M "$dir/.fill"
-	run env RUNC_TRACE_BPF_SPILL_DIR="$dir" RUNC_TRACE_BPF_SPILL_MAX=$((16 << 20)) "$HELPER" disarm --id "$id"
+	run env RUNC_TRACE_BPF_SPILL_DIR="$dir" RUNC_TRACE_BPF_SPILL_MAX=$((16 << 20)) "$RUNC" --root "$RUNC_ROOT" delete "$id"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	runc delete "$id"
 	assert_gone "$id"
 	spill=$dir/$(ours "$dir" | grep "^$id\.[0-9]*\.[0-9]*\.spill$")
 	[ -z "$(ours "$dir" | grep -v '\.spill$')" ]
+	# moved, not copied: nothing of it in the default spill dir or the run directory
+	[ -z "$(ours "$SPILL_DIR" | grep "^$id\.")" ]
 	[ -z "$(ours "$LOST_DIR" | grep "^$id\.")" ]
 	head -n 1 "$spill" | jq -e '.kind == "records" and .error == null and .seq > 0'
 	seq=$(head -n 1 "$spill" | jq .seq)
@@ -242,7 +261,7 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 	[ -z "$(ours "$dir")" ]
 }
 
-@test "a bad RUNC_TRACE_BPF_SPILL_MAX is refused, named, and leaves nothing: the container stays armed, no spill, no marker" {
+@test "a bad RUNC_TRACE_BPF_SPILL_MAX is refused, named, and leaves nothing: the container stays armed, no spill, no marker; set on runc, it fails a traced create" {
 	id=${ID_PREFIX}-badmax
 	start_consumer
 	make_bundle badmax "$TRACED" /bin/workload exit 0
@@ -257,6 +276,12 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 		[ -z "$(ours "$SPILL_DIR" | grep "^$id\.")" ]
 		[ -z "$(ours "$LOST_DIR" | grep "^$id\.")" ]
 	done
+	# set on runc, it reaches the helper's arm: the traced create fails (closed), naming it, and leaves nothing
+	make_bundle badmax2 "$TRACED" /bin/workload exit 0
+	run env RUNC_TRACE_BPF_SPILL_MAX=junk "$RUNC" --root "$RUNC_ROOT" run -d -b "$BUNDLE" "${id}2" </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"runc-trace-bpf: failed to parse RUNC_TRACE_BPF_SPILL_MAX 'junk' (want the spill dir's cap in bytes): Invalid argument"* ]]
+	assert_gone "${id}2"
 	# still armed and traced: the real delete (the consumer reads the ring) ends it as usual
 	runc delete "$id"
 	assert_gone "$id"
