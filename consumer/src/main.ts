@@ -163,6 +163,11 @@ async function run(opts: Options): Promise<void> {
   const tracedLive = new Set<string>();
   const failedSpills = new Set<string>();
   const spillDirs = { spillDir: opts.spillDir, lostDir: path.join(path.dirname(opts.stateDir), 'lost') };
+  // A host that ran traced containers with no consumer may hold hundreds of spills (up to a GiB):
+  // they are imported SPILL_SLICE_MS at a time, after each drain of the live rings, not in one go
+  // that would leave live rings undrained until their buffers overflow.
+  const SPILL_SLICE_MS = 50;
+  let spillsPending = false;
 
   const scan = (): void => {
     let names: string[];
@@ -208,7 +213,7 @@ async function run(opts: Options): Promise<void> {
     for (const k of finished) if (!present.has(k)) finished.delete(k);
     for (const [f, k] of failed) if (!present.has(k)) failed.delete(f);
     // After the live containers: a spill of one that was just disarmed is then known as read.
-    importSpills(spillDirs, deps, tracedLive, failedSpills, now);
+    spillsPending = importSpills(spillDirs, deps, tracedLive, failedSpills, now, performance.now() + SPILL_SLICE_MS).more;
   };
 
   const tick = (): void => {
@@ -223,6 +228,7 @@ async function run(opts: Options): Promise<void> {
         log(`${c.state.id}: finished (init exited) → ${c.file}`);
       }
     }
+    if (spillsPending) spillsPending = importSpills(spillDirs, deps, tracedLive, failedSpills, now, performance.now() + SPILL_SLICE_MS, false).more;
   };
 
   let scanQueued = false;

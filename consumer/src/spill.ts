@@ -105,13 +105,23 @@ function removeDurably(file: string): void {
 }
 
 /**
- * Imports every spill file and loss marker. `tracedLive` holds the tenant keys this consumer read
- * from their live ring (their spill is a subset of what it read). Files that fail are kept for
- * the next scan (`failed` remembers them so the error is logged once).
+ * Imports spill files and loss markers, oldest name first. `tracedLive` holds the tenant keys this
+ * consumer read from their live ring (their spill is a subset of what it read). Files that fail are
+ * kept for the next scan (`failed` remembers them so the error is logged once; with
+ * `retryFailed` false they are passed over). No new file is started once performance.now() passes
+ * `until` (one always is), so that a backlog of spills is imported in slices between the drains of
+ * live rings instead of starving them; `more` says files were left for the next slice.
  */
-export function importSpills(dirs: SpillDirs, deps: ContainerDeps, tracedLive: Set<string>, failed: Set<string>, now: number): number {
+export function importSpills(
+  dirs: SpillDirs, deps: ContainerDeps, tracedLive: Set<string>, failed: Set<string>, now: number,
+  until = Infinity, retryFailed = true,
+): { imported: number; more: boolean } {
   let imported = 0;
+  let started = 0;
   for (const file of spillFiles(dirs)) {
+    if (!retryFailed && failed.has(file)) continue;
+    if (started > 0 && performance.now() >= until) return { imported, more: true };
+    started++;
     let spill: Spill;
     try {
       spill = readSpill(file);
@@ -152,5 +162,5 @@ export function importSpills(dirs: SpillDirs, deps: ContainerDeps, tracedLive: S
       failed.add(file);
     }
   }
-  return imported;
+  return { imported, more: false };
 }

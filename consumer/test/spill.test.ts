@@ -51,7 +51,7 @@ describe('spill import', () => {
     const { dirs, out, deps, lines } = setup();
     const file = join(dirs.spillDir, 'gone.5.5000000000.spill');
     writeFileSync(file, Buffer.concat([Buffer.from(spillLine('records', 4, 1)), records()]));
-    expect(importSpills(dirs, deps, new Set(), new Set(), 0)).toBe(1);
+    expect(importSpills(dirs, deps, new Set(), new Set(), 0).imported).toBe(1);
     const l = lines();
     expect(l.map((r) => r.type)).toEqual(['header', 'syscall', 'syscall', 'gap', 'process', 'exit']);
     expect(l[3]).toMatchObject({ type: 'gap', seq_from: 2, seq_to: 2, reason: 'ringbuf-full' });
@@ -60,11 +60,33 @@ describe('spill import', () => {
     expect(readdirSync(dirs.spillDir)).toEqual([]);
   });
 
+  it('imports a backlog in slices: past its deadline it starts no new file and says more are left', () => {
+    const { dirs, out, deps } = setup();
+    for (const id of ['a', 'b', 'c']) {
+      const line = JSON.stringify({ ...JSON.parse(spillLine('records', 4, 1)), state: { ...state, id } }) + '\n';
+      writeFileSync(join(dirs.spillDir, `${id}.5.5000000000.spill`), Buffer.concat([Buffer.from(line), records()]));
+    }
+    // a deadline already past: one file per call, always at least one
+    expect(importSpills(dirs, deps, new Set(), new Set(), 0, 0)).toEqual({ imported: 1, more: true });
+    expect(readdirSync(out).sort()).toEqual(['a.jsonl']);
+    expect(importSpills(dirs, deps, new Set(), new Set(), 0, 0)).toEqual({ imported: 1, more: true });
+    expect(importSpills(dirs, deps, new Set(), new Set(), 0, 0)).toEqual({ imported: 1, more: false });
+    expect(readdirSync(out).sort()).toEqual(['a.jsonl', 'b.jsonl', 'c.jsonl']);
+    expect(readdirSync(dirs.spillDir)).toEqual([]);
+    for (const id of ['a', 'b', 'c']) expect(verifyFile(join(out, `${id}.jsonl`)).ok).toBe(true);
+    // no deadline: everything in one call
+    for (const id of ['d', 'e']) {
+      const line = JSON.stringify({ ...JSON.parse(spillLine('records', 4, 1)), state: { ...state, id } }) + '\n';
+      writeFileSync(join(dirs.spillDir, `${id}.5.5000000000.spill`), Buffer.concat([Buffer.from(line), records()]));
+    }
+    expect(importSpills(dirs, deps, new Set(), new Set(), 0)).toEqual({ imported: 2, more: false });
+  });
+
   it('turns a loss marker into a file with a no-consumer gap for every number', () => {
     const { dirs, deps, lines } = setup();
     mkdirSync(dirs.lostDir);
     writeFileSync(join(dirs.lostDir, 'gone.5.5000000000.lost'), spillLine('loss', 40, 0, 'No space left on device'));
-    expect(importSpills(dirs, deps, new Set(), new Set(), 0)).toBe(1);
+    expect(importSpills(dirs, deps, new Set(), new Set(), 0).imported).toBe(1);
     const l = lines();
     expect(l.map((r) => r.type)).toEqual(['header', 'gap', 'exit']);
     expect(l[1]).toMatchObject({ seq_from: 0, seq_to: 39, lost: 40, reason: 'no-consumer' });
@@ -81,8 +103,8 @@ describe('spill import', () => {
     writeFileSync(join(dirs.spillDir, 'gone.5.5000000000.spill'), Buffer.concat([Buffer.from(line), records()]));
     writeFileSync(join(dirs.spillDir, 'bad.1.1.spill'), '{"spill":2}\n');
     const failed = new Set<string>();
-    expect(importSpills(dirs, deps, new Set(), failed, 0)).toBe(0);
-    expect(importSpills(dirs, deps, new Set(), failed, 0)).toBe(0);
+    expect(importSpills(dirs, deps, new Set(), failed, 0).imported).toBe(0);
+    expect(importSpills(dirs, deps, new Set(), failed, 0).imported).toBe(0);
     expect(readFileSync(join(out, 'gone.jsonl'))).toEqual(sealed);
     expect(readdirSync(out)).toEqual(['gone.jsonl']);
     expect(readdirSync(dirs.spillDir)).toEqual(['bad.1.1.spill']);
