@@ -97,8 +97,11 @@ test-upstream:
 	@RT_SUITE_TIMEOUT=60m $(SUITE) "upstream" test/upstream/run.sh all
 
 # The same bats suite with every container traced (annotation added by test/upstream/runc-traced).
+# The spills of its traced containers go to build/upstream-traced-spill (test/upstream/runc-traced).
 test-upstream-traced:
-	@RUNC_UNDER_TEST=$(CURDIR)/test/upstream/runc-traced RT_SUITE_TIMEOUT=60m $(SUITE) "upstream traced" test/upstream/run.sh bats
+	@rm -rf build/upstream-traced-spill; \
+	RUNC_UNDER_TEST=$(CURDIR)/test/upstream/runc-traced RT_SUITE_TIMEOUT=60m $(SUITE) "upstream traced" test/upstream/run.sh bats; \
+	rc=$$?; rm -rf build/upstream-traced-spill; exit $$rc
 
 upstream-baseline: runc
 	test/upstream/run.sh --baseline all
