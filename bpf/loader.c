@@ -890,15 +890,15 @@ static void unmap_ring(struct ring_map *r)
 static int ensure_spill_dir(const char *dir)
 {
 	char parent[PATH_MAX], *slash;
-	int err;
 
 	snprintf(parent, sizeof(parent), "%s", dir);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		err = ensure_dir(parent, 0700);
-		if (err && err != -EEXIST)
-			return err;
+		/* a missing parent is made private; an existing one (RUNC_TRACE_BPF_SPILL_DIR may name
+		 * any directory) is the operator's and keeps its mode: the spill dir itself is 0700 */
+		if (mkdir(parent, 0700) && errno != EEXIST)
+			return -errno;
 	}
 	return ensure_dir(dir, 0700);
 }

@@ -240,11 +240,15 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 	runc run -d -b "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
 	wait_stopped "$id"
 	# at most the 8 MiB ring plus the header line, next to 7 MiB already there
-	mkdir -p -m 0700 "$dir"
+	mkdir -p -m 0755 "$dir"
 	truncate -s 7M "$dir/.fill"
+	chmod 0755 "$BATS_TEST_TMPDIR"
 	run env RUNC_TRACE_BPF_SPILL_DIR="$dir" RUNC_TRACE_BPF_SPILL_MAX=$((16 << 20)) "$RUNC" --root "$RUNC_ROOT" delete "$id"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+	# the spill dir is made private; the directory above it is the operator's and keeps its mode
+	[ "$(stat -c %a "$dir")" = 700 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR")" = 755 ]
 	assert_gone "$id"
 	spill=$dir/$(ours "$dir" | grep "^$id\.[0-9]*\.[0-9]*\.spill$")
 	[ -z "$(ours "$dir" | grep -v '\.spill$')" ]
