@@ -36,8 +36,9 @@ setup_file() {
 		[ttrpc]
 		  address = "$C/containerd.sock.ttrpc"
 	EOF
-	# fd 3 closed: bats waits for every holder of it before it finishes.
-	containerd --config "$C/config.toml" >"$C/containerd.log" 2>&1 3>&- &
+	# fd 3 closed: bats waits for every holder of it before it finishes. The helper setting in
+	# containerd's environment travels shim -> runc-trace -> runc-trace-bpf (patch 0003).
+	RUNC_TRACE_BPF_SPILL_DIR=$C/spill containerd --config "$C/config.toml" >"$C/containerd.log" 2>&1 3>&- &
 	echo $! >"$C/containerd.pid"
 	for _ in $(seq 100); do c version >/dev/null 2>&1 && break; sleep 0.1; done
 	c version >/dev/null || { echo "containerd did not start:" >&2; cat "$C/containerd.log" >&2; return 1; }
@@ -120,6 +121,26 @@ assert_no_shims() {
 	assert_no_tracer_state
 	assert_no_shims
 	assert_no_processes "sleep 86399"
+}
+
+@test "ctr: RUNC_TRACE_BPF_SPILL_DIR in containerd's environment reaches the helper: a container deleted while no consumer runs spills there" {
+	stop_consumer
+	run crun --rm --annotation io.trace.enabled=true "$IMAGE" ctr-spill /bin/workload exit 4
+	start_consumer # whatever happens below, the next tests have their consumer back
+	[ "$status" -eq 4 ]
+	ls -l "$C/spill" >&2
+	ls "$C/spill" | grep -q '^ctr-spill\..*\.spill$'
+	! ls /var/lib/runc-trace/spill 2>/dev/null | grep -q '^ctr-spill\.'
+	# a consumer told where the spills are writes the whole trace from it
+	stop_consumer
+	start_consumer --spill-dir "$C/spill"
+	assert_trace ctr-spill '["/bin/workload","exit","4"]' 4
+	tail -n 1 "$OUT/ctr-spill.jsonl" | jq -e '.source == "spill"'
+	[ -z "$(ls -A "$C/spill")" ]
+	stop_consumer
+	start_consumer
+	assert_no_tracer_state
+	assert_no_shims
 }
 
 @test "ctr: an untraced container run the same way leaves no trace file" {

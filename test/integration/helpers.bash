@@ -17,8 +17,9 @@ runc() { "$RUNC" --root "$RUNC_ROOT" "$@"; }
 # The consumer of this test file writes here.
 OUT=$BATS_FILE_TMPDIR/out
 
+# start_consumer [ARG...]: the consumer writing to $OUT, with ARG... added.
 start_consumer() {
-	"$CONSUMER" --out "$OUT" >"$BATS_FILE_TMPDIR/consumer.log" 2>&1 &
+	"$CONSUMER" --out "$OUT" "$@" >"$BATS_FILE_TMPDIR/consumer.log" 2>&1 &
 	echo $! >"$BATS_FILE_TMPDIR/consumer.pid"
 	# The consumer also picks up containers that started before it, so a
 	# slow start loses nothing; wait only until it runs.
