@@ -584,16 +584,17 @@ static int open_pinned(struct shared *sh)
 	return 0;
 }
 
-/* Creates the first ring buffer and sets buffers[0] to it (that update waits for an RCU grace period). */
-struct first_ring {
+/* A container's ring buffer of `size` bytes, to be put into buffers (`map`) at `slot`. */
+struct slot_ring {
 	__u64 size;
+	__u32 slot;
 	int map, rb, err;	/* err: rb < 0 if its creation failed, else the update */
 };
 
-static void *create_first_ring(void *arg)
+/* Creates the ring and sets buffers[slot] to it (that update waits for an RCU grace period). */
+static void *create_slot_ring(void *arg)
 {
-	struct first_ring *a = arg;
-	__u32 k = 0;
+	struct slot_ring *a = arg;
 
 	a->rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rt_ringbuf", 0, 0, a->size, NULL);
 	if (a->rb < 0) {
@@ -601,7 +602,7 @@ static void *create_first_ring(void *arg)
 		return NULL;
 	}
 	fcntl(a->rb, F_SETFD, FD_CLOEXEC);
-	if (bpf_map_update_elem(a->map, &k, &a->rb, BPF_ANY))
+	if (bpf_map_update_elem(a->map, &a->slot, &a->rb, BPF_ANY))
 		a->err = -errno;
 	return NULL;
 }
@@ -617,7 +618,7 @@ static void *create_first_ring(void *arg)
 static int load_and_pin(struct shared *sh, __u64 rbsize, int *rb)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, outer);
-	struct first_ring ins = { .size = rbsize, .map = -1, .rb = -1 };
+	struct slot_ring ins = { .size = rbsize, .slot = 0, .map = -1, .rb = -1 };
 	char path[PATH_MAX];
 	pthread_t thread;
 	int err, inner;
@@ -652,8 +653,8 @@ static int load_and_pin(struct shared *sh, __u64 rbsize, int *rb)
 		err = fail(err, "create map buffers");
 		goto cleanup;
 	}
-	if (pthread_create(&thread, NULL, create_first_ring, &ins)) {
-		create_first_ring(&ins);
+	if (pthread_create(&thread, NULL, create_slot_ring, &ins)) {
+		create_slot_ring(&ins);
 		err = trace_bpf__load(sh->skel);
 	} else {
 		err = trace_bpf__load(sh->skel);
@@ -1382,15 +1383,16 @@ static int cmd_arm(const char *id, const char *pid_s, const char *size_s, const 
 		goto cleanup;
 	}
 	if (rb < 0) {
-		rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rt_ringbuf", 0, 0, size, NULL);
+		struct slot_ring a = { .size = size, .slot = slot, .map = sh.buffers, .rb = -1 };
+
+		create_slot_ring(&a);
+		rb = a.rb;
 		if (rb < 0) {
-			err = fail(errno, "create ring buffer of %llu bytes", size);
+			err = fail(a.err, "create ring buffer of %llu bytes", size);
 			goto cleanup;
 		}
-		fcntl(rb, F_SETFD, FD_CLOEXEC);
-		err = bpf_map_update_elem(sh.buffers, &slot, &rb, BPF_ANY);
-		if (err) {
-			err = fail(errno, "insert ring buffer into slot %u", slot);
+		if (a.err) {
+			err = fail(a.err, "insert ring buffer into slot %u", slot);
 			goto cleanup;
 		}
 	}

@@ -168,6 +168,9 @@ async function run(opts: Options): Promise<void> {
   // that would leave live rings undrained until their buffers overflow.
   const SPILL_SLICE_MS = 50;
   let spillsPending = false;
+  const importSpillSlice = (now: number, retryFailed: boolean): void => {
+    spillsPending = importSpills(spillDirs, deps, tracedLive, failedSpills, now, performance.now() + SPILL_SLICE_MS, retryFailed).more;
+  };
 
   const scan = (): void => {
     let names: string[];
@@ -213,7 +216,7 @@ async function run(opts: Options): Promise<void> {
     for (const k of finished) if (!present.has(k)) finished.delete(k);
     for (const [f, k] of failed) if (!present.has(k)) failed.delete(f);
     // After the live containers: a spill of one that was just disarmed is then known as read.
-    spillsPending = importSpills(spillDirs, deps, tracedLive, failedSpills, now, performance.now() + SPILL_SLICE_MS).more;
+    importSpillSlice(now, true);
   };
 
   const tick = (): void => {
@@ -228,7 +231,7 @@ async function run(opts: Options): Promise<void> {
         log(`${c.state.id}: finished (init exited) → ${c.file}`);
       }
     }
-    if (spillsPending) spillsPending = importSpills(spillDirs, deps, tracedLive, failedSpills, now, performance.now() + SPILL_SLICE_MS, false).more;
+    if (spillsPending) importSpillSlice(now, false);
   };
 
   let scanQueued = false;

@@ -43,6 +43,22 @@ wait_stopped() {
 # ours DIR: this run's spill files and loss markers in DIR
 ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 
+# only_loss_marker ID: the path of ID's loss marker in the spill dir, which holds nothing else of ours
+only_loss_marker() {
+	local name
+	[ -z "$(ours "$SPILL_DIR" | grep -v '\.lost$')" ] || return 1 # (no errexit in $(...))
+	name=$(ours "$SPILL_DIR" | grep "^$1\..*\.lost$") || return 1
+	echo "$SPILL_DIR/$name"
+}
+
+# assert_from_loss_marker ID SEQ: ID's file, written from a loss marker of SEQ numbers, holds one
+# no-consumer gap of all of them and an exit record saying so, and verifies
+assert_from_loss_marker() {
+	records "$1" '.type == "gap"' | jq -e --argjson seq "$2" '.seq_from == 0 and .seq_to == $seq - 1 and .reason == "no-consumer"'
+	tail -n 1 "$OUT/$1.jsonl" | jq -e --argjson seq "$2" '.source == "loss-marker" and .records == 0 and .lost == $seq and .lost_by_reason["no-consumer"] == $seq'
+	verify "$OUT/$1.jsonl"
+}
+
 @test "created, run and deleted while no consumer runs: the next consumer writes the whole trace from the spill" {
 	id=${ID_PREFIX}-gone
 	wait_no_consumer
@@ -120,16 +136,13 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 	[ "$status" -eq 0 ]
 	assert_gone "$id"
 	ls -la "$SPILL_DIR" >&3
-	[ -z "$(ours "$SPILL_DIR" | grep -v '\.lost$')" ]
-	marker=$SPILL_DIR/$(ours "$SPILL_DIR" | grep "^$id\..*\.lost$")
+	marker=$(only_loss_marker "$id")
 	head -n 1 "$marker" | jq -e '.kind == "loss" and .error == "No space left on device"'
 	seq=$(head -n 1 "$marker" | jq .seq)
 	echo "loss marker: $(stat -c %s "$marker") bytes, seq $seq" >&3
 	start_consumer
 	wait_trace "$id"
-	records "$id" '.type == "gap"' | jq -e --argjson seq "$seq" '.seq_from == 0 and .seq_to == $seq - 1 and .reason == "no-consumer"'
-	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.source == "loss-marker" and .records == 0 and .lost == $seq and .lost_by_reason["no-consumer"] == $seq'
-	verify "$OUT/$id.jsonl"
+	assert_from_loss_marker "$id" "$seq"
 	[ -z "$(ours "$SPILL_DIR")" ]
 }
 
@@ -175,8 +188,7 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 	run runc delete "$id"
 	[ "$status" -eq 0 ]
 	assert_gone "$id"
-	[ -z "$(ours "$SPILL_DIR" | grep -v '\.lost$')" ]
-	marker=$SPILL_DIR/$(ours "$SPILL_DIR" | grep "^$id\..*\.lost$")
+	marker=$(only_loss_marker "$id")
 	head -n 1 "$marker" | jq -e --arg dir "$SPILL_DIR" '.kind == "loss" and .seq > 0 and
 		(.error | startswith("spill dir cap reached: \($dir) holds 1073741824 bytes, this spill needs ") and
 		 endswith(", the cap (RUNC_TRACE_BPF_SPILL_MAX) is 1073741824"))'
@@ -184,9 +196,7 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 	echo "loss marker: $(head -n 1 "$marker" | jq -r .error)" >&3
 	start_consumer
 	wait_trace "$id"
-	records "$id" '.type == "gap"' | jq -e --argjson seq "$seq" '.seq_from == 0 and .seq_to == $seq - 1 and .reason == "no-consumer"'
-	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.source == "loss-marker" and .records == 0 and .lost == $seq and .lost_by_reason["no-consumer"] == $seq'
-	verify "$OUT/$id.jsonl"
+	assert_from_loss_marker "$id" "$seq"
 	[ -z "$(ours "$SPILL_DIR")" ]
 }
 
@@ -221,9 +231,7 @@ ours() { ls -A "$1" 2>/dev/null | grep "^${ID_PREFIX}-" || true; }
 	seq2=$(head -n 1 "$spill2" | jq .seq)
 	start_consumer
 	wait_trace "$id"
-	records "$id" '.type == "gap"' | jq -e --argjson seq "$seq" '.seq_from == 0 and .seq_to == $seq - 1 and .reason == "no-consumer"'
-	tail -n 1 "$OUT/$id.jsonl" | jq -e --argjson seq "$seq" '.source == "loss-marker" and .records == 0 and .lost == $seq and .lost_by_reason["no-consumer"] == $seq'
-	verify "$OUT/$id.jsonl"
+	assert_from_loss_marker "$id" "$seq"
 	wait_trace "$id2"
 	tail -n 1 "$OUT/$id2.jsonl" | jq -e --argjson seq "$seq2" '.source == "spill" and .lost == 0 and .records == $seq'
 	seq_accounted "$OUT/$id2.jsonl" "$seq2"
