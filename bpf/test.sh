@@ -379,7 +379,9 @@ assert seqs==list(range(len(seqs))), "seq has holes"
 st=json.loads(subprocess.check_output([sys.argv[2],"status"]))
 c=[c for c in st["containers"] if c["id"]=="t-rate"][0]
 assert c["lost"]==0 and c["throttled"]==sup and c["rate_limit"]==1000, (c,sup)
-assert lines[-1].startswith("EXIT") and lines[-2].startswith("THROTTLE"), lines[-3:]
+# the last throttle is flushed before the exit at the latest; the loop'"'"'s own write of its result
+# may come between them when it opens a new window (it is then allowed and recorded)
+assert lines[-1].startswith("EXIT") and any(l.startswith("THROTTLE") for l in lines[-3:-1]), lines[-3:]
 ' "$TMP/rate.txt" "$HELPER"
 check "rate limit: runc-init-like runtime records before the exec are never suppressed" bash -c "
 grep -m1 -n 'THROTTLE' $TMP/rate.txt | cut -d: -f1 >$TMP/rate.first &&
